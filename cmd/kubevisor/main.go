@@ -1,0 +1,12 @@
+// Command kubevisor runs the Supervisor and manages it.
+package main
+
+import (
+	"os"
+
+	"github.com/kubevisor/kubevisor/internal/app/kubevisor"
+)
+
+func main() {
+	os.Exit(kubevisor.Main())
+}

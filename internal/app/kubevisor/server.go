@@ -1,0 +1,71 @@
+package kubevisor
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubevisor/kubevisor/internal/datastore"
+	"github.com/kubevisor/kubevisor/internal/supervisor"
+)
+
+func newServerCommand(streams Streams) *cobra.Command {
+	var (
+		o           supervisor.Options
+		bindAddress string
+	)
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the Supervisor",
+		Long: `Run the Supervisor: an embedded Kubernetes API server and controller manager,
+its datastore, and kubevisor's controllers, in one process.
+
+On first start it creates a certificate authority, certificates, an
+encryption key for Secrets and an admin kubeconfig in the data directory.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.BindAddress = net.ParseIP(bindAddress)
+			if o.BindAddress == nil {
+				return fmt.Errorf("--bind-address %q is not an IP address", bindAddress)
+			}
+			if o.Port < 1 || o.Port > 65535 {
+				return fmt.Errorf("--port %d is out of range 1-65535", o.Port)
+			}
+			if o.WebhookPort < 1 || o.WebhookPort > 65535 {
+				return fmt.Errorf("--webhook-port %d is out of range 1-65535", o.WebhookPort)
+			}
+			if _, _, err := net.ParseCIDR(o.ServiceCIDR); err != nil {
+				return fmt.Errorf("--service-cidr %q is not a CIDR", o.ServiceCIDR)
+			}
+			if _, err := datastore.Kind(o.Datastore.Endpoint); err != nil {
+				return err
+			}
+			o.OnReady = func(info supervisor.Info) {
+				fmt.Fprintf(streams.Out, `
+kubevisor Supervisor is ready at %s
+
+The admin kubeconfig is %s. Point kubectl at it:
+
+    export KUBECONFIG=%s
+    kubectl get namespaces
+
+`, info.Server, info.AdminKubeconfig, info.AdminKubeconfig)
+			}
+			return supervisor.Run(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.DataDir, "data-dir", "/var/lib/kubevisor", "Directory holding all of the Supervisor's state.")
+	f.StringVar(&bindAddress, "bind-address", "127.0.0.1", "Address the API server listens on (0.0.0.0 for every interface).")
+	f.IntVar(&o.Port, "port", 6443, "Port the API server listens on.")
+	f.StringSliceVar(&o.TLSSANs, "tls-san", nil, "Extra DNS name or IP address for the API server's certificate (repeatable).")
+	f.StringVar(&o.Datastore.Endpoint, "datastore-endpoint", "", "Datastore: empty for embedded SQLite, http(s)://host:2379 for etcd, postgres://user:pass@host/db for PostgreSQL.")
+	f.StringVar(&o.Datastore.CAFile, "datastore-cafile", "", "CA file to verify the datastore's TLS certificate.")
+	f.StringVar(&o.Datastore.CertFile, "datastore-certfile", "", "Client certificate for the datastore.")
+	f.StringVar(&o.Datastore.KeyFile, "datastore-keyfile", "", "Client key for the datastore.")
+	f.IntVar(&o.WebhookPort, "webhook-port", 9443, "Loopback port of the in-process webhook server.")
+	f.StringVar(&o.ServiceCIDR, "service-cidr", "10.96.0.0/16", "The Supervisor's own service network.")
+	f.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect one active controller manager among Supervisors sharing a datastore.")
+	return cmd
+}

@@ -1,0 +1,99 @@
+package crds
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
+	"sigs.k8s.io/yaml"
+)
+
+// FieldManager owns the fields kubevisor applies.
+const FieldManager = "kubevisor"
+
+var crdResource = apiextensionsv1.SchemeGroupVersion.WithResource("customresourcedefinitions")
+
+// Parse decodes CRD manifests.
+func Parse(docs [][]byte) ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	out := make([]*apiextensionsv1.CustomResourceDefinition, 0, len(docs))
+	for _, d := range docs {
+		crd := &apiextensionsv1.CustomResourceDefinition{}
+		if err := yaml.UnmarshalStrict(d, crd); err != nil {
+			return nil, fmt.Errorf("decoding CRD: %w", err)
+		}
+		if crd.Kind != "CustomResourceDefinition" || crd.Name == "" {
+			return nil, fmt.Errorf("decoding CRD: not a named CustomResourceDefinition (kind %q)", crd.Kind)
+		}
+		out = append(out, crd)
+	}
+	return out, nil
+}
+
+// Install applies every CRD and waits until all are established.
+func Install(ctx context.Context, client dynamic.Interface, crds []*apiextensionsv1.CustomResourceDefinition) error {
+	for _, crd := range crds {
+		obj, err := toApply(crd)
+		if err != nil {
+			return err
+		}
+		if _, err := client.Resource(crdResource).Apply(ctx, crd.Name, obj, metav1.ApplyOptions{FieldManager: FieldManager, Force: true}); err != nil {
+			return fmt.Errorf("applying CRD %s: %w", crd.Name, err)
+		}
+	}
+	for _, crd := range crds {
+		if err := waitEstablished(ctx, client, crd.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func toApply(crd *apiextensionsv1.CustomResourceDefinition) (*unstructured.Unstructured, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(crd)
+	if err != nil {
+		return nil, fmt.Errorf("converting CRD %s: %w", crd.Name, err)
+	}
+	delete(m, "status")
+	if md, ok := m["metadata"].(map[string]any); ok {
+		delete(md, "creationTimestamp")
+	}
+	u := &unstructured.Unstructured{Object: m}
+	u.SetAPIVersion(apiextensionsv1.SchemeGroupVersion.String())
+	u.SetKind("CustomResourceDefinition")
+	return u, nil
+}
+
+func waitEstablished(ctx context.Context, client dynamic.Interface, name string) error {
+	var last string
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		u, err := client.Resource(crdResource).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			last = err.Error()
+			return false, nil
+		}
+		crd := &apiextensionsv1.CustomResourceDefinition{}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, crd); err != nil {
+			return false, err
+		}
+		for _, c := range crd.Status.Conditions {
+			switch {
+			case c.Type == apiextensionsv1.NamesAccepted && c.Status == apiextensionsv1.ConditionFalse:
+				return false, fmt.Errorf("CRD %s: names not accepted: %s", name, c.Message)
+			case c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue:
+				return true, nil
+			}
+		}
+		last = "not yet established"
+		return false, nil
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for CRD %s (%s): %w", name, last, err)
+	}
+	return nil
+}

@@ -1,0 +1,326 @@
+package supervisor
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	"github.com/kubevisor/kubevisor/config/crd"
+	"github.com/kubevisor/kubevisor/internal/apiserver"
+	"github.com/kubevisor/kubevisor/internal/controllermanager"
+	"github.com/kubevisor/kubevisor/internal/crds"
+	"github.com/kubevisor/kubevisor/internal/datastore"
+	"github.com/kubevisor/kubevisor/internal/scheme"
+	"github.com/kubevisor/kubevisor/internal/webhook"
+)
+
+// Options configure a Supervisor.
+type Options struct {
+	// DataDir holds all of the Supervisor's state.
+	DataDir string
+	// BindAddress and Port are where the API server listens.
+	BindAddress net.IP
+	Port        int
+	// TLSSANs are extra names or addresses for the serving certificate.
+	TLSSANs []string
+	// Datastore selects the storage backend.
+	Datastore datastore.Config
+	// WebhookPort is the loopback port of the webhook server.
+	WebhookPort int
+	// ServiceCIDR is the Supervisor's service network.
+	ServiceCIDR string
+	// LeaderElect must be set when several Supervisors share a datastore.
+	LeaderElect bool
+	// OnReady is called once, when /readyz first turns ok.
+	OnReady func(Info)
+}
+
+// Info tells a caller how to reach a running Supervisor.
+type Info struct {
+	// Server is the API server's URL.
+	Server string
+	// AdminKubeconfig is the administrator's kubeconfig file.
+	AdminKubeconfig string
+}
+
+// Run starts the Supervisor and blocks until ctx is cancelled or a part of
+// it fails. It returns nil after a clean shutdown.
+func Run(ctx context.Context, o Options) error {
+	log := klog.FromContext(ctx)
+	l := Layout{DataDir: o.DataDir}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return fmt.Errorf("creating data directory: %w", err)
+	}
+
+	ips, dnsNames := servingNames(o)
+	ca, err := ensurePKI(l, ips, dnsNames)
+	if err != nil {
+		return err
+	}
+	server := "https://" + net.JoinHostPort(clientHost(o.BindAddress), strconv.Itoa(o.Port))
+	for _, kc := range []struct{ path, user, cert string }{
+		{l.AdminKubeconfig(), adminUser, "admin"},
+		{l.ComponentKubeconfig("controller-manager"), controllerManagerUser, "controller-manager"},
+		{l.ComponentKubeconfig("supervisor"), supervisorUser, "supervisor"},
+	} {
+		if err := writeKubeconfig(l, kc.path, server, kc.user, kc.cert); err != nil {
+			return fmt.Errorf("writing %s: %w", kc.path, err)
+		}
+	}
+	if err := ensureEncryptionConfig(l.EncryptionConfig()); err != nil {
+		return fmt.Errorf("encryption configuration: %w", err)
+	}
+	if err := writeAuditPolicy(l.AuditPolicy()); err != nil {
+		return fmt.Errorf("audit policy: %w", err)
+	}
+	if err := os.MkdirAll(l.path("audit"), 0o700); err != nil {
+		return err
+	}
+
+	// The datastore outlives everything that uses it: it stops only after
+	// the API server has shut down.
+	dsCtx, stopDatastore := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDatastore()
+	ds := o.Datastore
+	ds.DataDir = o.DataDir
+	etcd, err := datastore.Start(dsCtx, ds)
+	if err != nil {
+		return err
+	}
+
+	var crdsReady, webhooksReady atomic.Bool
+	g, gctx := errgroup.WithContext(ctx)
+
+	g.Go(func() error {
+		err := apiserver.Run(gctx, apiserver.Config{
+			BindAddress:                  o.BindAddress,
+			Port:                         o.Port,
+			AdvertiseAddress:             advertiseAddress(o.BindAddress),
+			EtcdServers:                  etcd.Endpoints,
+			EtcdCAFile:                   etcd.CAFile,
+			EtcdCertFile:                 etcd.CertFile,
+			EtcdKeyFile:                  etcd.KeyFile,
+			ClientCAFile:                 l.CACert(),
+			TLSCertFile:                  l.Cert("apiserver"),
+			TLSKeyFile:                   l.Key("apiserver"),
+			ServiceAccountKeyFile:        l.ServiceAccountPub(),
+			ServiceAccountSigningKeyFile: l.ServiceAccountKey(),
+			ServiceClusterIPRange:        o.ServiceCIDR,
+			EncryptionConfigFile:         l.EncryptionConfig(),
+			AuditPolicyFile:              l.AuditPolicy(),
+			AuditLogPath:                 l.AuditLog(),
+		},
+			apiserver.Check{Name: "kubevisor-crds", Check: flagCheck(&crdsReady, "CRDs are not installed yet")},
+			apiserver.Check{Name: "kubevisor-webhooks", Check: flagCheck(&webhooksReady, "webhook server is not serving yet")},
+		)
+		if err != nil {
+			return fmt.Errorf("kube-apiserver: %w", err)
+		}
+		return nil
+	})
+
+	restCfg, err := clientcmd.BuildConfigFromFlags("", l.ComponentKubeconfig("supervisor"))
+	if err != nil {
+		return err
+	}
+	restCfg.QPS, restCfg.Burst = 100, 200
+
+	g.Go(func() error {
+		if err := waitServing(gctx, restCfg); err != nil {
+			return err
+		}
+		log.Info("API server is serving; installing CRDs and starting controllers")
+
+		mgr, err := newManager(restCfg, o.WebhookPort, l)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error {
+			if err := mgr.Start(gctx); err != nil {
+				return fmt.Errorf("controller manager: %w", err)
+			}
+			return nil
+		})
+		g.Go(func() error {
+			err := controllermanager.Run(gctx, controllermanager.Config{
+				Kubeconfig:                   l.ComponentKubeconfig("controller-manager"),
+				ServiceAccountPrivateKeyFile: l.ServiceAccountKey(),
+				RootCAFile:                   l.CACert(),
+				ClusterSigningCertFile:       l.CACert(),
+				ClusterSigningKeyFile:        l.CAKey(),
+				ServiceClusterIPRange:        o.ServiceCIDR,
+				LeaderElect:                  o.LeaderElect,
+			})
+			if err != nil && gctx.Err() == nil {
+				return fmt.Errorf("kube-controller-manager: %w", err)
+			}
+			return nil
+		})
+
+		if err := installCRDs(gctx, restCfg, "https://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(o.WebhookPort))+webhook.ConvertPath, ca.CertPEM); err != nil {
+			return err
+		}
+		crdsReady.Store(true)
+
+		if err := waitWebhookServing(gctx, o.WebhookPort, ca.Cert); err != nil {
+			return err
+		}
+		webhooksReady.Store(true)
+
+		if err := waitReady(gctx, restCfg); err != nil {
+			return err
+		}
+		log.Info("Supervisor is ready", "server", server, "kubeconfig", l.AdminKubeconfig())
+		if o.OnReady != nil {
+			o.OnReady(Info{Server: server, AdminKubeconfig: l.AdminKubeconfig()})
+		}
+		return nil
+	})
+
+	err = g.Wait()
+	stopDatastore()
+	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		return nil
+	}
+	return err
+}
+
+func newManager(restCfg *rest.Config, webhookPort int, l Layout) (ctrl.Manager, error) {
+	s, err := scheme.New()
+	if err != nil {
+		return nil, err
+	}
+	mgr, err := ctrl.NewManager(restCfg, ctrl.Options{
+		Scheme:                 s,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		WebhookServer: ctrlwebhook.NewServer(ctrlwebhook.Options{
+			Host:     "127.0.0.1",
+			Port:     webhookPort,
+			CertDir:  l.PKIDir(),
+			CertName: "webhook.crt",
+			KeyName:  "webhook.key",
+		}),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating controller manager: %w", err)
+	}
+	if err := webhook.SetupClusterAPIConversion(mgr); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}
+
+// installCRDs applies kubevisor's and Cluster API's CRDs, pointing Cluster
+// API's conversion at this process's webhook server.
+func installCRDs(ctx context.Context, restCfg *rest.Config, convertURL string, caBundle []byte) error {
+	ours, err := crd.Kubevisor()
+	if err != nil {
+		return err
+	}
+	capi, err := crd.ClusterAPI()
+	if err != nil {
+		return err
+	}
+	oursParsed, err := crds.Parse(ours)
+	if err != nil {
+		return err
+	}
+	capiParsed, err := crds.Parse(capi)
+	if err != nil {
+		return err
+	}
+	for _, c := range capiParsed {
+		// Cluster API's own kustomization labels its bootstrap and control
+		// plane CRDs with the contract versions they implement; references
+		// to them are resolved through these labels.
+		if c.Spec.Group == "bootstrap.cluster.x-k8s.io" || c.Spec.Group == "controlplane.cluster.x-k8s.io" {
+			if c.Labels == nil {
+				c.Labels = map[string]string{}
+			}
+			c.Labels["cluster.x-k8s.io/v1beta1"] = "v1beta1"
+			c.Labels["cluster.x-k8s.io/v1beta2"] = "v1beta2"
+		}
+		if len(c.Spec.Versions) > 1 {
+			c.Spec.Conversion = webhook.ConversionFor(convertURL, caBundle)
+		} else {
+			c.Spec.Conversion = &apiextensionsv1.CustomResourceConversion{Strategy: apiextensionsv1.NoneConverter}
+		}
+	}
+	client, err := dynamic.NewForConfig(restCfg)
+	if err != nil {
+		return err
+	}
+	return crds.Install(ctx, client, append(oursParsed, capiParsed...))
+}
+
+func flagCheck(flag *atomic.Bool, msg string) func(*http.Request) error {
+	return func(*http.Request) error {
+		if !flag.Load() {
+			return errors.New(msg)
+		}
+		return nil
+	}
+}
+
+// waitServing waits until the API server answers authenticated requests;
+// its own readiness still excludes kubevisor's checks at this point.
+func waitServing(ctx context.Context, cfg *rest.Config) error {
+	return pollPath(ctx, cfg, "/readyz?exclude=kubevisor-crds&exclude=kubevisor-webhooks")
+}
+
+func waitReady(ctx context.Context, cfg *rest.Config) error {
+	return pollPath(ctx, cfg, "/readyz")
+}
+
+func pollPath(ctx context.Context, cfg *rest.Config, path string) error {
+	client, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return err
+	}
+	return wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, cfg.Host+path, nil)
+		if err != nil {
+			return false, err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return false, nil
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	})
+}
+
+func waitWebhookServing(ctx context.Context, port int, ca *x509.Certificate) error {
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	return wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(context.Context) (bool, error) {
+		conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
+		if err != nil {
+			return false, nil
+		}
+		conn.Close()
+		return true, nil
+	})
+}

@@ -1,0 +1,7 @@
+// Package webhook serves the Supervisor's admission and conversion
+// webhooks from inside its process, over TLS on a loopback port that only
+// the embedded API server calls.
+//
+// Conversion covers every Cluster API kind (v1beta1 and older spokes to
+// the v1beta2 hub) using Cluster API's own converters.
+package webhook
