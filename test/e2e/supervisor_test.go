@@ -247,9 +247,10 @@ func checkInvalidTKCs(t *testing.T, s *framework.Supervisor) {
 			if err == nil {
 				t.Fatalf("the API server accepted a TKC with %s:\n%s", tt.name, out)
 			}
-			if !strings.Contains(out, tt.wantField) {
-				t.Errorf("the refusal does not name %s:\n%s", tt.wantField, out)
+			if !strings.Contains(err.Error(), tt.wantField) {
+				t.Errorf("the refusal does not name %s:\n%v", tt.wantField, err)
 			}
+			t.Logf("refused: %v", err)
 		})
 	}
 	if out, err := s.Kubectl(ctx, nil, "get", "tkc", "-n", ns, "-o", "name"); err != nil || strings.TrimSpace(out) != "" {

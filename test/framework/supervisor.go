@@ -315,17 +315,19 @@ func (s *Supervisor) Kubectl(ctx context.Context, stdin []byte, args ...string) 
 	return Kubectl(ctx, s.Kubeconfig(), stdin, args...)
 }
 
-// Kubectl runs kubectl with kubeconfig and returns its combined output.
+// Kubectl runs kubectl with kubeconfig and returns its standard output.
+// When it fails, the error carries its standard error.
 func Kubectl(ctx context.Context, kubeconfig string, stdin []byte, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "kubectl", append([]string{"--kubeconfig", kubeconfig}, args...)...)
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return string(out), fmt.Errorf("kubectl %v: %w: %s", args, err, out)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("kubectl %v: %w: %s", args, err, bytes.TrimSpace(stderr.Bytes()))
 	}
-	return string(out), nil
+	return stdout.String(), nil
 }
 
 func tail(s string, n int) string {
