@@ -12,10 +12,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
-)
 
-// FieldManager owns the fields kubevisor applies.
-const FieldManager = "kubevisor"
+	"github.com/kubevisor/kubevisor/internal/apply"
+)
 
 var crdResource = apiextensionsv1.SchemeGroupVersion.WithResource("customresourcedefinitions")
 
@@ -42,7 +41,7 @@ func Install(ctx context.Context, client dynamic.Interface, crds []*apiextension
 		if err != nil {
 			return err
 		}
-		if _, err := client.Resource(crdResource).Apply(ctx, crd.Name, obj, metav1.ApplyOptions{FieldManager: FieldManager, Force: true}); err != nil {
+		if _, err := client.Resource(crdResource).Apply(ctx, crd.Name, obj, metav1.ApplyOptions{FieldManager: apply.FieldManager, Force: true}); err != nil {
 			return fmt.Errorf("applying CRD %s: %w", crd.Name, err)
 		}
 	}

@@ -9,12 +9,15 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"reflect"
 	"strconv"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
@@ -24,8 +27,10 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/kubevisor/kubevisor/config/bootstrap"
 	"github.com/kubevisor/kubevisor/config/crd"
 	"github.com/kubevisor/kubevisor/internal/apiserver"
+	"github.com/kubevisor/kubevisor/internal/apply"
 	"github.com/kubevisor/kubevisor/internal/controllermanager"
 	"github.com/kubevisor/kubevisor/internal/crds"
 	"github.com/kubevisor/kubevisor/internal/datastore"
@@ -176,7 +181,11 @@ func Run(ctx context.Context, o Options) error {
 			return nil
 		})
 
-		if err := installCRDs(gctx, restCfg, "https://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(o.WebhookPort))+webhook.ConvertPath, ca.CertPEM); err != nil {
+		webhookURL := "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(o.WebhookPort))
+		if err := installCRDs(gctx, restCfg, webhookURL+webhook.ConvertPath, ca.CertPEM); err != nil {
+			return err
+		}
+		if err := applyBootstrap(gctx, mgr, webhookURL, ca.CertPEM); err != nil {
 			return err
 		}
 		crdsReady.Store(true)
@@ -224,7 +233,7 @@ func newManager(restCfg *rest.Config, webhookPort int, l Layout) (ctrl.Manager, 
 	if err != nil {
 		return nil, fmt.Errorf("creating controller manager: %w", err)
 	}
-	if err := webhook.SetupClusterAPIConversion(mgr); err != nil {
+	if err := setupControllers(mgr); err != nil {
 		return nil, err
 	}
 	return mgr, nil
@@ -271,6 +280,49 @@ func installCRDs(ctx context.Context, restCfg *rest.Config, convertURL string, c
 		return err
 	}
 	return crds.Install(ctx, client, append(oursParsed, capiParsed...))
+}
+
+// applyBootstrap applies the built-in objects and the admission webhook
+// configurations.
+func applyBootstrap(ctx context.Context, mgr ctrl.Manager, webhookURL string, caBundle []byte) error {
+	objs, err := bootstrap.Objects()
+	if err != nil {
+		return err
+	}
+	validating, mutating := webhook.AdmissionWebhooks(webhookURL, caBundle)
+	for _, obj := range []runtime.Object{validating, mutating} {
+		if reflect.ValueOf(obj).IsNil() {
+			continue
+		}
+		u, err := toUnstructured(mgr.GetScheme(), obj)
+		if err != nil {
+			return err
+		}
+		objs = append(objs, u)
+	}
+	client, err := dynamic.NewForConfig(mgr.GetConfig())
+	if err != nil {
+		return err
+	}
+	// The manager's mapper discovers kinds lazily, including CRDs that
+	// were installed a moment ago.
+	return apply.Objects(ctx, client, mgr.GetRESTMapper(), objs)
+}
+
+func toUnstructured(s *runtime.Scheme, obj runtime.Object) (*unstructured.Unstructured, error) {
+	gvks, _, err := s.ObjectKinds(obj)
+	if err != nil {
+		return nil, err
+	}
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{Object: m}
+	u.SetGroupVersionKind(gvks[0])
+	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
+	unstructured.RemoveNestedField(u.Object, "status")
+	return u, nil
 }
 
 func flagCheck(flag *atomic.Bool, msg string) func(*http.Request) error {

@@ -33,7 +33,7 @@ func run(m *testing.M) int {
 		}
 	}()
 	if err := s.WaitReady(5 * time.Minute); err != nil {
-		fmt.Fprintf(os.Stderr, "%v\n%s\n", err, s.Log.String())
+		fmt.Fprintf(os.Stderr, "%v\n%s\n", err, s.Output())
 		return 1
 	}
 	shared = s

@@ -339,7 +339,7 @@ func checkPersistence(t *testing.T, s *framework.Supervisor) {
 			t.Fatal(err)
 		}
 		if err := s.WaitReady(3 * time.Minute); err != nil {
-			t.Fatalf("after restart: %v\n%s", err, s.Log.String())
+			t.Fatalf("after restart: %v\n%s", err, s.Output())
 		}
 	}
 
@@ -397,7 +397,7 @@ func checkPersistence(t *testing.T, s *framework.Supervisor) {
 		t.Fatal(err)
 	}
 	if err := s.WaitReady(3 * time.Minute); err != nil {
-		t.Fatalf("after SIGKILL: %v\n%s", err, s.Log.String())
+		t.Fatalf("after SIGKILL: %v\n%s", err, s.Output())
 	}
 	cs = kubernetes.NewForConfigOrDie(cfg)
 	list, err := cs.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{})

@@ -150,14 +150,14 @@ func StartSupervisor(t testing.TB, opts SupervisorOptions) *Supervisor {
 			t.Errorf("stopping supervisor: %v", err)
 		}
 		if t.Failed() {
-			t.Logf("supervisor output (last 8 KiB):\n%s", tail(s.Log.String(), 8<<10))
+			t.Logf("supervisor output:\n%s", s.Output())
 		}
 	})
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.WaitReady(3 * time.Minute); err != nil {
-		t.Fatalf("%v\nsupervisor output:\n%s", err, tail(s.Log.String(), 8<<10))
+		t.Fatalf("%v\nsupervisor output:\n%s", err, s.Output())
 	}
 	return s
 }
@@ -190,6 +190,12 @@ func (s *Supervisor) Start() error {
 		close(exited)
 	}()
 	return nil
+}
+
+// Output returns the end of the process's output and of its log file.
+func (s *Supervisor) Output() string {
+	logs, _ := os.ReadFile(filepath.Join(s.Opts.DataDir, "logs", "kubevisor.log"))
+	return "--- output ---\n" + tail(s.Log.String(), 4<<10) + "\n--- logs/kubevisor.log ---\n" + tail(string(logs), 12<<10)
 }
 
 // PID is the process ID of the running server.

@@ -48,6 +48,6 @@ func Run(ctx context.Context, streams Streams, args []string) error {
 	klog.InitFlags(klogFlags)
 	root.PersistentFlags().AddGoFlag(klogFlags.Lookup("v"))
 
-	root.AddCommand(newServerCommand(streams))
+	root.AddCommand(newServerCommand(streams, klogFlags))
 	return root.ExecuteContext(ctx)
 }

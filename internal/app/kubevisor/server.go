@@ -1,19 +1,25 @@
 package kubevisor
 
 import (
+	"flag"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
 	"github.com/kubevisor/kubevisor/internal/datastore"
 	"github.com/kubevisor/kubevisor/internal/supervisor"
 )
 
-func newServerCommand(streams Streams) *cobra.Command {
+func newServerCommand(streams Streams, klogFlags *flag.FlagSet) *cobra.Command {
 	var (
 		o           supervisor.Options
 		bindAddress string
+		logFile     string
+		logToStderr bool
 	)
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -41,6 +47,15 @@ encryption key for Secrets and an admin kubeconfig in the data directory.`,
 			if _, err := datastore.Kind(o.Datastore.Endpoint); err != nil {
 				return err
 			}
+			if !logToStderr {
+				if logFile == "" {
+					logFile = filepath.Join(o.DataDir, "logs", "kubevisor.log")
+				}
+				if err := logToFile(klogFlags, logFile); err != nil {
+					return err
+				}
+				fmt.Fprintf(streams.ErrOut, "Starting the Supervisor; logs go to %s\n", logFile)
+			}
 			o.OnReady = func(info supervisor.Info) {
 				fmt.Fprintf(streams.Out, `
 kubevisor Supervisor is ready at %s
@@ -66,6 +81,35 @@ The admin kubeconfig is %s. Point kubectl at it:
 	f.StringVar(&o.Datastore.KeyFile, "datastore-keyfile", "", "Client key for the datastore.")
 	f.IntVar(&o.WebhookPort, "webhook-port", 9443, "Loopback port of the in-process webhook server.")
 	f.StringVar(&o.ServiceCIDR, "service-cidr", "10.96.0.0/16", "The Supervisor's own service network.")
+	f.StringVar(&logFile, "log-file", "", "Log file (default <data-dir>/logs/kubevisor.log).")
+	f.BoolVar(&logToStderr, "log-to-stderr", false, "Log to standard error instead of the log file.")
 	f.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect one active controller manager among Supervisors sharing a datastore.")
 	return cmd
+}
+
+// logToFile sends the logs of every embedded component to path, keeping
+// the terminal for what the administrator needs to read. Fatal errors are
+// still returned and printed by the command.
+func logToFile(klogFlags *flag.FlagSet, path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("--log-file: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("--log-file: %w", err)
+	}
+	for name, value := range map[string]string{
+		"logtostderr":       "false",
+		"alsologtostderr":   "false",
+		"stderrthreshold":   "FATAL",
+		"log_file":          path,
+		"log_file_max_size": "100",
+	} {
+		if err := klogFlags.Set(name, value); err != nil {
+			return err
+		}
+	}
+	// kine logs through logrus.
+	logrus.SetOutput(f)
+	return nil
 }
