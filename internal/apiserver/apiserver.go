@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"k8s.io/apiserver/pkg/server/healthz"
@@ -114,6 +115,10 @@ func Run(ctx context.Context, cfg Config, checks ...Check) error {
 	if err := fs.Parse(cfg.Args()); err != nil {
 		return fmt.Errorf("kube-apiserver flags: %w", err)
 	}
+	// kube-apiserver remembers a successful token check for 10 s, without
+	// a flag to change it, so a token would outlive its expiry by as much.
+	// Checking an SSO token's signature is cheap: remember it for 1 s.
+	s.Authentication.TokenSuccessCacheTTL = time.Second
 	if err := s.GenericServerRunOptions.ComponentGlobalsRegistry.Set(); err != nil {
 		return fmt.Errorf("kube-apiserver feature gates: %w", err)
 	}

@@ -94,3 +94,15 @@ func uniqueIPs(ips []net.IP) []net.IP {
 	}
 	return out
 }
+
+// issuerHost is the host in the SSO issuer URL: the address the API server
+// and clients reach this machine on.
+func issuerHost(bind net.IP) string {
+	if bind.IsUnspecified() {
+		if adv := advertiseAddress(bind); adv != nil {
+			return adv.String()
+		}
+		return "127.0.0.1"
+	}
+	return bind.String()
+}

@@ -3,12 +3,27 @@ package supervisor
 import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/kubevisor/kubevisor/internal/controller/oidcprovider"
+	"github.com/kubevisor/kubevisor/internal/sso/authnconfig"
 	"github.com/kubevisor/kubevisor/internal/webhook"
 )
 
+// controllerOptions are what controllers need from the Supervisor's
+// configuration.
+type controllerOptions struct {
+	// SSOIssuer is the Supervisor's own token issuer.
+	SSOIssuer authnconfig.Issuer
+	// AuthenticationConfigFile is the API server's authentication
+	// configuration.
+	AuthenticationConfigFile string
+}
+
 // setupControllers registers kubevisor's controllers and webhooks with mgr.
-func setupControllers(mgr ctrl.Manager) error {
+func setupControllers(mgr ctrl.Manager, o controllerOptions) error {
 	if err := webhook.SetupClusterAPIConversion(mgr); err != nil {
+		return err
+	}
+	if err := (&oidcprovider.Reconciler{Client: mgr.GetClient(), SSO: o.SSOIssuer, File: o.AuthenticationConfigFile}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	return nil

@@ -33,6 +33,7 @@ func ensurePKI(l Layout, apiserverIPs []net.IP, apiserverDNS []string) (*certs.A
 	}
 	leaves := map[string]certs.LeafSpec{
 		"apiserver":          {CommonName: "kube-apiserver", DNSNames: apiserverDNS, IPs: apiserverIPs, Server: true},
+		"sso":                {CommonName: "kubevisor-sso", DNSNames: apiserverDNS, IPs: apiserverIPs, Server: true},
 		"webhook":            {CommonName: "kubevisor-webhook", DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}, Server: true},
 		"admin":              {CommonName: adminUser, Organizations: []string{mastersGroup}},
 		"controller-manager": {CommonName: controllerManagerUser},

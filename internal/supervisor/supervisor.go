@@ -35,6 +35,7 @@ import (
 	"github.com/kubevisor/kubevisor/internal/crds"
 	"github.com/kubevisor/kubevisor/internal/datastore"
 	"github.com/kubevisor/kubevisor/internal/scheme"
+	"github.com/kubevisor/kubevisor/internal/sso/authnconfig"
 	"github.com/kubevisor/kubevisor/internal/webhook"
 )
 
@@ -55,6 +56,12 @@ type Options struct {
 	ServiceCIDR string
 	// LeaderElect must be set when several Supervisors share a datastore.
 	LeaderElect bool
+	// SSOPort is where the single-sign-on endpoint listens, on BindAddress.
+	SSOPort int
+	// SSOTokenTTL is how long an SSO token is valid.
+	SSOTokenTTL time.Duration
+	// SSOKeyRotation is how often a new SSO signing key is made.
+	SSOKeyRotation time.Duration
 	// OnReady is called once, when /readyz first turns ok.
 	OnReady func(Info)
 }
@@ -65,6 +72,9 @@ type Info struct {
 	Server string
 	// AdminKubeconfig is the administrator's kubeconfig file.
 	AdminKubeconfig string
+	// SSO is the single-sign-on endpoint's URL (`kubectl vsphere login
+	// --server`).
+	SSO string
 }
 
 // Run starts the Supervisor and blocks until ctx is cancelled or a part of
@@ -112,8 +122,24 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 
+	restCfg, err := clientcmd.BuildConfigFromFlags("", l.ComponentKubeconfig("supervisor"))
+	if err != nil {
+		return err
+	}
+	restCfg.QPS, restCfg.Burst = 100, 200
+
+	// The SSO issuer serves its discovery document and keys before the API
+	// server starts, so the API server's JWT authenticator finds it on its
+	// first try.
+	ssoURL := "https://" + net.JoinHostPort(issuerHost(o.BindAddress), strconv.Itoa(o.SSOPort))
+	sso, err := startSSO(l, o, restCfg, ssoURL, server, ca.CertPEM)
+	if err != nil {
+		return err
+	}
+
 	var crdsReady, webhooksReady atomic.Bool
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return sso.Start(gctx) })
 
 	g.Go(func() error {
 		err := apiserver.Run(gctx, apiserver.Config{
@@ -133,6 +159,7 @@ func Run(ctx context.Context, o Options) error {
 			EncryptionConfigFile:         l.EncryptionConfig(),
 			AuditPolicyFile:              l.AuditPolicy(),
 			AuditLogPath:                 l.AuditLog(),
+			AuthenticationConfigFile:     l.AuthenticationConfig(),
 		},
 			apiserver.Check{Name: "kubevisor-crds", Check: flagCheck(&crdsReady, "CRDs are not installed yet")},
 			apiserver.Check{Name: "kubevisor-webhooks", Check: flagCheck(&webhooksReady, "webhook server is not serving yet")},
@@ -143,19 +170,13 @@ func Run(ctx context.Context, o Options) error {
 		return nil
 	})
 
-	restCfg, err := clientcmd.BuildConfigFromFlags("", l.ComponentKubeconfig("supervisor"))
-	if err != nil {
-		return err
-	}
-	restCfg.QPS, restCfg.Burst = 100, 200
-
 	g.Go(func() error {
 		if err := waitServing(gctx, restCfg); err != nil {
 			return err
 		}
 		log.Info("API server is serving; installing CRDs and starting controllers")
 
-		mgr, err := newManager(restCfg, o.WebhookPort, l)
+		mgr, err := newManager(restCfg, o.WebhookPort, l, ssoIssuer(ssoURL, ca.CertPEM), l.AuthenticationConfig())
 		if err != nil {
 			return err
 		}
@@ -200,7 +221,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 		log.Info("Supervisor is ready", "server", server, "kubeconfig", l.AdminKubeconfig())
 		if o.OnReady != nil {
-			o.OnReady(Info{Server: server, AdminKubeconfig: l.AdminKubeconfig()})
+			o.OnReady(Info{Server: server, AdminKubeconfig: l.AdminKubeconfig(), SSO: ssoURL})
 		}
 		return nil
 	})
@@ -213,7 +234,7 @@ func Run(ctx context.Context, o Options) error {
 	return err
 }
 
-func newManager(restCfg *rest.Config, webhookPort int, l Layout) (ctrl.Manager, error) {
+func newManager(restCfg *rest.Config, webhookPort int, l Layout, sso authnconfig.Issuer, authnConfigFile string) (ctrl.Manager, error) {
 	s, err := scheme.New()
 	if err != nil {
 		return nil, err
@@ -233,7 +254,7 @@ func newManager(restCfg *rest.Config, webhookPort int, l Layout) (ctrl.Manager, 
 	if err != nil {
 		return nil, fmt.Errorf("creating controller manager: %w", err)
 	}
-	if err := setupControllers(mgr); err != nil {
+	if err := setupControllers(mgr, controllerOptions{SSOIssuer: sso, AuthenticationConfigFile: authnConfigFile}); err != nil {
 		return nil, err
 	}
 	return mgr, nil

@@ -82,6 +82,7 @@ type Supervisor struct {
 	Opts        SupervisorOptions
 	Port        int
 	WebhookPort int
+	SSOPort     int
 	// Log collects the process's output across restarts.
 	Log *SyncBuffer
 
@@ -131,7 +132,11 @@ func NewSupervisor(opts SupervisorOptions) (*Supervisor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Supervisor{Opts: opts, Port: port, WebhookPort: webhookPort, Log: &SyncBuffer{}, bin: bin}, nil
+	ssoPort, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	return &Supervisor{Opts: opts, Port: port, WebhookPort: webhookPort, SSOPort: ssoPort, Log: &SyncBuffer{}, bin: bin}, nil
 }
 
 // StartSupervisor starts a Supervisor, waits until it is ready and stops it
@@ -171,6 +176,7 @@ func (s *Supervisor) Start() error {
 		"--data-dir", s.Opts.DataDir,
 		"--port", strconv.Itoa(s.Port),
 		"--webhook-port", strconv.Itoa(s.WebhookPort),
+		"--sso-port", strconv.Itoa(s.SSOPort),
 	}
 	if s.Opts.DatastoreEndpoint != "" {
 		args = append(args, "--datastore-endpoint", s.Opts.DatastoreEndpoint)
@@ -208,6 +214,9 @@ func (s *Supervisor) PID() int {
 
 // Kubeconfig is the admin kubeconfig's path.
 func (s *Supervisor) Kubeconfig() string { return filepath.Join(s.Opts.DataDir, "kubeconfig") }
+
+// SSOAddress is the SSO endpoint's host:port (`kubectl vsphere login --server`).
+func (s *Supervisor) SSOAddress() string { return fmt.Sprintf("127.0.0.1:%d", s.SSOPort) }
 
 // Server is the API server's URL.
 func (s *Supervisor) Server() string { return fmt.Sprintf("https://127.0.0.1:%d", s.Port) }

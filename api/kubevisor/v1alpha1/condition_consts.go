@@ -117,6 +117,12 @@ const (
 
 // OIDCProvider Ready reasons.
 const (
+	// IssuerConfiguredReason: the API server's authentication configuration
+	// trusts tokens from the issuer.
+	IssuerConfiguredReason = "IssuerConfigured"
+	// IssuerConflictReason: the issuer URL or username prefix is already
+	// used by another issuer, so this one is left out.
+	IssuerConflictReason = "IssuerConflict"
 	// DiscoverySucceededReason: the issuer's discovery document and signing
 	// keys have been read.
 	DiscoverySucceededReason = "DiscoverySucceeded"

@@ -6,6 +6,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
@@ -38,6 +41,12 @@ encryption key for Secrets and an admin kubeconfig in the data directory.`,
 			if o.Port < 1 || o.Port > 65535 {
 				return fmt.Errorf("--port %d is out of range 1-65535", o.Port)
 			}
+			if o.SSOPort < 1 || o.SSOPort > 65535 {
+				return fmt.Errorf("--sso-port %d is out of range 1-65535", o.SSOPort)
+			}
+			if o.SSOTokenTTL < time.Minute || o.SSOKeyRotation < time.Minute {
+				return fmt.Errorf("--sso-token-ttl and --sso-key-rotation must be at least 1m")
+			}
 			if o.WebhookPort < 1 || o.WebhookPort > 65535 {
 				return fmt.Errorf("--webhook-port %d is out of range 1-65535", o.WebhookPort)
 			}
@@ -65,7 +74,9 @@ The admin kubeconfig is %s. Point kubectl at it:
     export KUBECONFIG=%s
     kubectl get namespaces
 
-`, info.Server, info.AdminKubeconfig, info.AdminKubeconfig)
+Users log in with: kubectl vsphere login --server=%s --vsphere-username=NAME
+
+`, info.Server, info.AdminKubeconfig, info.AdminKubeconfig, strings.TrimPrefix(info.SSO, "https://"))
 			}
 			return supervisor.Run(cmd.Context(), o)
 		},
@@ -81,6 +92,9 @@ The admin kubeconfig is %s. Point kubectl at it:
 	f.StringVar(&o.Datastore.KeyFile, "datastore-keyfile", "", "Client key for the datastore.")
 	f.IntVar(&o.WebhookPort, "webhook-port", 9443, "Loopback port of the in-process webhook server.")
 	f.StringVar(&o.ServiceCIDR, "service-cidr", "10.96.0.0/16", "The Supervisor's own service network.")
+	f.IntVar(&o.SSOPort, "sso-port", 6444, "Port of the single-sign-on endpoint (kubectl vsphere login --server=HOST:PORT), on --bind-address.")
+	f.DurationVar(&o.SSOTokenTTL, "sso-token-ttl", 10*time.Hour, "How long an SSO token is valid.")
+	f.DurationVar(&o.SSOKeyRotation, "sso-key-rotation", 24*time.Hour, "How often a new SSO signing key is made; older keys verify until their tokens expire.")
 	f.StringVar(&logFile, "log-file", "", "Log file (default <data-dir>/logs/kubevisor.log).")
 	f.BoolVar(&logToStderr, "log-to-stderr", false, "Log to standard error instead of the log file.")
 	f.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect one active controller manager among Supervisors sharing a datastore.")
@@ -109,7 +123,11 @@ func logToFile(klogFlags *flag.FlagSet, path string) error {
 			return err
 		}
 	}
-	// kine logs through logrus.
+	// kine logs through logrus, and the API server's etcd client straight
+	// to standard error: send both to the file too.
 	logrus.SetOutput(f)
+	if err := syscall.Dup2(int(f.Fd()), 2); err != nil {
+		return fmt.Errorf("redirecting standard error to %s: %w", path, err)
+	}
 	return nil
 }
