@@ -11,6 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/klog/v2"
+
+	"github.com/kubevisor/kubevisor/internal/cli/namespace"
+	"github.com/kubevisor/kubevisor/internal/cli/sso"
 )
 
 // Streams are the command's standard streams.
@@ -24,8 +27,14 @@ type Streams struct {
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := Run(ctx, Streams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
+	// The command's own messages keep going to the terminal even when the
+	// server sends the process's file descriptor 2 to its log file.
+	errOut := os.Stderr
+	if fd, err := syscall.Dup(2); err == nil {
+		errOut = os.NewFile(uintptr(fd), "stderr")
+	}
+	if err := Run(ctx, Streams{In: os.Stdin, Out: os.Stdout, ErrOut: errOut}, os.Args[1:]); err != nil {
+		fmt.Fprintln(errOut, "error:", err)
 		return 1
 	}
 	return 0
@@ -48,6 +57,10 @@ func Run(ctx context.Context, streams Streams, args []string) error {
 	klog.InitFlags(klogFlags)
 	root.PersistentFlags().AddGoFlag(klogFlags.Lookup("v"))
 
-	root.AddCommand(newServerCommand(streams, klogFlags))
+	root.AddCommand(
+		newServerCommand(streams, klogFlags),
+		namespace.NewCommand(),
+		sso.NewCommand(),
+	)
 	return root.ExecuteContext(ctx)
 }

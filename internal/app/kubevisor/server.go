@@ -6,12 +6,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/kubevisor/kubevisor/internal/datastore"
 	"github.com/kubevisor/kubevisor/internal/supervisor"
@@ -23,6 +25,7 @@ func newServerCommand(streams Streams, klogFlags *flag.FlagSet) *cobra.Command {
 		bindAddress string
 		logFile     string
 		logToStderr bool
+		memoryLimit string
 	)
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -78,6 +81,17 @@ Users log in with: kubectl vsphere login --server=%s --vsphere-username=NAME
 
 `, info.Server, info.AdminKubeconfig, info.AdminKubeconfig, strings.TrimPrefix(info.SSO, "https://"))
 			}
+			limit, err := resource.ParseQuantity(memoryLimit)
+			if err != nil || limit.Sign() < 0 {
+				return fmt.Errorf("--memory-limit %q is not a quantity such as 300Mi", memoryLimit)
+			}
+			if os.Getenv("GOMEMLIMIT") == "" && limit.Sign() > 0 {
+				// A soft limit makes the garbage collector return memory
+				// before the heap doubles, which keeps an idle Supervisor
+				// small; above the limit the runtime caps GC work itself.
+				debug.SetMemoryLimit(limit.Value())
+			}
+			startPprof()
 			return supervisor.Run(cmd.Context(), o)
 		},
 	}
@@ -95,6 +109,7 @@ Users log in with: kubectl vsphere login --server=%s --vsphere-username=NAME
 	f.IntVar(&o.SSOPort, "sso-port", 6444, "Port of the single-sign-on endpoint (kubectl vsphere login --server=HOST:PORT), on --bind-address.")
 	f.DurationVar(&o.SSOTokenTTL, "sso-token-ttl", 10*time.Hour, "How long an SSO token is valid.")
 	f.DurationVar(&o.SSOKeyRotation, "sso-key-rotation", 24*time.Hour, "How often a new SSO signing key is made; older keys verify until their tokens expire.")
+	f.StringVar(&memoryLimit, "memory-limit", "300Mi", "Soft limit of the Go heap (GOMEMLIMIT wins when set); 0 for none.")
 	f.StringVar(&logFile, "log-file", "", "Log file (default <data-dir>/logs/kubevisor.log).")
 	f.BoolVar(&logToStderr, "log-to-stderr", false, "Log to standard error instead of the log file.")
 	f.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect one active controller manager among Supervisors sharing a datastore.")
