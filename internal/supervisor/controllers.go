@@ -4,6 +4,10 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/kubevisor/kubevisor/internal/controller/oidcprovider"
+	"github.com/kubevisor/kubevisor/internal/controller/storagepolicy"
+	"github.com/kubevisor/kubevisor/internal/controller/supervisornamespace"
+	"github.com/kubevisor/kubevisor/internal/controller/vmclass"
+	"github.com/kubevisor/kubevisor/internal/quota"
 	"github.com/kubevisor/kubevisor/internal/sso/authnconfig"
 	"github.com/kubevisor/kubevisor/internal/webhook"
 )
@@ -26,5 +30,16 @@ func setupControllers(mgr ctrl.Manager, o controllerOptions) error {
 	if err := (&oidcprovider.Reconciler{Client: mgr.GetClient(), SSO: o.SSOIssuer, File: o.AuthenticationConfigFile}).SetupWithManager(mgr); err != nil {
 		return err
 	}
+	if err := mgr.Add(&vmclass.Defaults{Client: mgr.GetClient()}); err != nil {
+		return err
+	}
+	if err := (&storagepolicy.Reconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme()}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if err := (&supervisornamespace.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	webhook.SetupSupervisorNamespaceAdmission(mgr)
+	webhook.SetupVirtualMachineAdmission(mgr, quota.NewChecker(mgr.GetAPIReader()))
 	return nil
 }

@@ -176,7 +176,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 		log.Info("API server is serving; installing CRDs and starting controllers")
 
-		mgr, err := newManager(restCfg, o.WebhookPort, l, ssoIssuer(ssoURL, ca.CertPEM), l.AuthenticationConfig())
+		mgr, err := newManager(gctx, restCfg, o.WebhookPort, l, ssoIssuer(ssoURL, ca.CertPEM), l.AuthenticationConfig())
 		if err != nil {
 			return err
 		}
@@ -234,13 +234,14 @@ func Run(ctx context.Context, o Options) error {
 	return err
 }
 
-func newManager(restCfg *rest.Config, webhookPort int, l Layout, sso authnconfig.Issuer, authnConfigFile string) (ctrl.Manager, error) {
+func newManager(ctx context.Context, restCfg *rest.Config, webhookPort int, l Layout, sso authnconfig.Issuer, authnConfigFile string) (ctrl.Manager, error) {
 	s, err := scheme.New()
 	if err != nil {
 		return nil, err
 	}
 	mgr, err := ctrl.NewManager(restCfg, ctrl.Options{
 		Scheme:                 s,
+		Logger:                 klog.FromContext(ctx),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		WebhookServer: ctrlwebhook.NewServer(ctrlwebhook.Options{

@@ -12,10 +12,13 @@ const ConfigurationName = "kubevisor"
 // baseURL (https://127.0.0.1:<port>) and trusting caBundle. Either may be
 // nil when there is no webhook of that kind.
 func AdmissionWebhooks(baseURL string, caBundle []byte) (*admissionregistrationv1.ValidatingWebhookConfiguration, *admissionregistrationv1.MutatingWebhookConfiguration) {
-	var validating []admissionregistrationv1.ValidatingWebhook
+	validating := []admissionregistrationv1.ValidatingWebhook{
+		validatingWebhook("supervisornamespaces.kubevisor.io", baseURL+SupervisorNamespacePath, caBundle,
+			"kubevisor.io", "v1alpha1", "supervisornamespaces", admissionregistrationv1.ClusterScope),
+		validatingWebhook("virtualmachines.vmoperator.vmware.com", baseURL+VirtualMachinePath, caBundle,
+			"vmoperator.vmware.com", "v1alpha3", "virtualmachines", admissionregistrationv1.NamespacedScope),
+	}
 	var mutating []admissionregistrationv1.MutatingWebhook
-	_ = baseURL
-	_ = caBundle
 
 	var v *admissionregistrationv1.ValidatingWebhookConfiguration
 	if len(validating) > 0 {
@@ -29,3 +32,27 @@ func AdmissionWebhooks(baseURL string, caBundle []byte) (*admissionregistrationv
 	}
 	return v, m
 }
+
+// validatingWebhook is a webhook of creates and updates of one resource,
+// served at url: no side effects, admission/v1, failing closed after 10 s.
+func validatingWebhook(name, url string, caBundle []byte, group, version, resource string, scope admissionregistrationv1.ScopeType) admissionregistrationv1.ValidatingWebhook {
+	return admissionregistrationv1.ValidatingWebhook{
+		Name:                    name,
+		ClientConfig:            admissionregistrationv1.WebhookClientConfig{URL: ptrTo(url), CABundle: caBundle},
+		SideEffects:             ptrTo(admissionregistrationv1.SideEffectClassNone),
+		AdmissionReviewVersions: []string{"v1"},
+		FailurePolicy:           ptrTo(admissionregistrationv1.Fail),
+		TimeoutSeconds:          ptrTo[int32](10),
+		Rules: []admissionregistrationv1.RuleWithOperations{{
+			Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
+			Rule: admissionregistrationv1.Rule{
+				APIGroups:   []string{group},
+				APIVersions: []string{version},
+				Resources:   []string{resource},
+				Scope:       ptrTo(scope),
+			},
+		}},
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -14,6 +14,8 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/klog/v2"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/kubevisor/kubevisor/internal/datastore"
 	"github.com/kubevisor/kubevisor/internal/supervisor"
@@ -91,6 +93,9 @@ Users log in with: kubectl vsphere login --server=%s --vsphere-username=NAME
 				// small; above the limit the runtime caps GC work itself.
 				debug.SetMemoryLimit(limit.Value())
 			}
+			// controller-runtime and Cluster API log through a process-wide
+			// logger; route it to klog like everything else.
+			ctrllog.SetLogger(klog.NewKlogr())
 			startPprof()
 			return supervisor.Run(cmd.Context(), o)
 		},
