@@ -5,9 +5,11 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -284,4 +287,94 @@ func contains(list []string, s string) bool {
 
 func decodeSegment(seg string) ([]byte, error) {
 	return base64.RawURLEncoding.DecodeString(seg)
+}
+
+// TestExternalOIDCProvider adds an external OIDC issuer by configuration (an
+// OIDCProvider object) and checks that the API server accepts its tokens
+// with the provider's prefix, then stops accepting them once the provider
+// is deleted. The issuer is an HTTPS server run by the test: it serves the
+// discovery document and keys of a key the test signs with, exactly what a
+// real identity provider serves.
+func TestExternalOIDCProvider(t *testing.T) {
+	s := shared
+	c := adminClient(t, s)
+	keys := &tokens.KeySet{}
+	if _, err := keys.Rotate(time.Now(), time.Hour, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	idp := httptest.NewUnstartedServer(nil)
+	idp.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/.well-known/openid-configuration":
+			_ = json.NewEncoder(w).Encode(map[string]any{
+				"issuer": idp.URL, "jwks_uri": idp.URL + "/keys",
+				"id_token_signing_alg_values_supported": []string{"ES256"},
+			})
+		case "/keys":
+			_ = json.NewEncoder(w).Encode(keys.JWKS())
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	idp.StartTLS()
+	defer idp.Close()
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: idp.Certificate().Raw})
+
+	name := fmt.Sprintf("idp-%d", time.Now().UnixNano()%100000)
+	provider := &kubevisorv1alpha1.OIDCProvider{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: kubevisorv1alpha1.OIDCProviderSpec{
+			IssuerURL: idp.URL, ClientID: "kubevisor-test", UsernameClaim: "username", GroupsClaim: "groups",
+			UsernamePrefix: "corp:", CertificateAuthority: string(caPEM),
+		},
+	}
+	ctx := ctxFor(t, 3*time.Minute)
+	if err := c.Create(ctx, provider); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Delete(context.Background(), provider) })
+
+	// A token the identity provider issued, for its own client ID.
+	tok, _, err := tokens.IssueFor(keys, idp.URL, "kubevisor-test", "bob", []string{"eng"}, time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The API server reloads its authentication configuration when the
+	// file changes and initialises the new issuer in the background.
+	var info *authenticationv1.UserInfo
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		if info, err = whoAmI(t, s, tok); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the API server does not accept the external issuer's token: %v", err)
+		}
+		time.Sleep(time.Second)
+	}
+	if info.Username != "corp:bob" || !contains(info.Groups, "corp:eng") {
+		t.Errorf("external user = %q %v, want corp:bob in corp:eng", info.Username, info.Groups)
+	}
+	got := &kubevisorv1alpha1.OIDCProvider{}
+	if err := c.Get(ctx, client.ObjectKeyFromObject(provider), got); err != nil {
+		t.Fatal(err)
+	}
+	if cond := meta.FindStatusCondition(got.Status.Conditions, kubevisorv1alpha1.ReadyCondition); cond == nil || cond.Status != metav1.ConditionTrue {
+		t.Errorf("OIDCProvider Ready condition = %+v", cond)
+	}
+
+	if err := c.Delete(ctx, provider); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(90 * time.Second)
+	for {
+		if _, err = whoAmI(t, s, tok); err != nil && strings.Contains(err.Error(), "Unauthorized") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the API server still accepts the removed issuer's token: %v", err)
+		}
+		time.Sleep(time.Second)
+	}
 }

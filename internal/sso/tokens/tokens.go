@@ -22,8 +22,14 @@ type Claims struct {
 	Groups []string `json:"groups"`
 }
 
-// Issue signs a token for username and groups, valid for ttl from now.
+// Issue signs a token of the Supervisor's audience for username and groups,
+// valid for ttl from now.
 func Issue(ks *KeySet, issuer, username string, groups []string, now time.Time, ttl time.Duration) (string, time.Time, error) {
+	return IssueFor(ks, issuer, Audience, username, groups, now, ttl)
+}
+
+// IssueFor signs a token for audience.
+func IssueFor(ks *KeySet, issuer, audience, username string, groups []string, now time.Time, ttl time.Duration) (string, time.Time, error) {
 	key, err := ks.Signing()
 	if err != nil {
 		return "", time.Time{}, err
@@ -41,7 +47,7 @@ func Issue(ks *KeySet, issuer, username string, groups []string, now time.Time, 
 		Claims: jwt.Claims{
 			Issuer:    issuer,
 			Subject:   username,
-			Audience:  jwt.Audience{Audience},
+			Audience:  jwt.Audience{audience},
 			IssuedAt:  jwt.NewNumericDate(now),
 			NotBefore: jwt.NewNumericDate(now.Add(-30 * time.Second)),
 			Expiry:    jwt.NewNumericDate(exp),
