@@ -48,7 +48,10 @@ capi-crds:
 
 .PHONY: build
 build: capi-crds ## Build every binary into bin/.
-	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build -o $(BIN)/ ./cmd/kubevisor ./cmd/kubectl-vsphere
+	@# The guest agent runs inside VMs whose root file system has no C
+	@# library of the host's: it must be static.
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/kubevisor-guest ./cmd/kubevisor-guest
 
 ## --- run -------------------------------------------------------------------
 

@@ -6,7 +6,10 @@ import (
 	"github.com/kubevisor/kubevisor/internal/controller/oidcprovider"
 	"github.com/kubevisor/kubevisor/internal/controller/storagepolicy"
 	"github.com/kubevisor/kubevisor/internal/controller/supervisornamespace"
+	"github.com/kubevisor/kubevisor/internal/controller/virtualmachine"
 	"github.com/kubevisor/kubevisor/internal/controller/vmclass"
+	"github.com/kubevisor/kubevisor/internal/controller/volume"
+	"github.com/kubevisor/kubevisor/internal/provider"
 	"github.com/kubevisor/kubevisor/internal/quota"
 	"github.com/kubevisor/kubevisor/internal/sso/authnconfig"
 	"github.com/kubevisor/kubevisor/internal/webhook"
@@ -20,6 +23,13 @@ type controllerOptions struct {
 	// AuthenticationConfigFile is the API server's authentication
 	// configuration.
 	AuthenticationConfigFile string
+	// VolumesDir holds the backing stores of persistent volumes.
+	VolumesDir string
+	// VMs is the VM Service's provider.
+	VMs provider.VMs
+	// Images locates content library items on local disk; nil when the
+	// provider does not need local files.
+	Images virtualmachine.ImageLocator
 }
 
 // setupControllers registers kubevisor's controllers and webhooks with mgr.
@@ -41,5 +51,14 @@ func setupControllers(mgr ctrl.Manager, o controllerOptions) error {
 	}
 	webhook.SetupSupervisorNamespaceAdmission(mgr)
 	webhook.SetupVirtualMachineAdmission(mgr, quota.NewChecker(mgr.GetAPIReader()))
+	if err := (&volume.ClaimReconciler{Client: mgr.GetClient(), Root: o.VolumesDir}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if err := (&virtualmachine.Reconciler{Client: mgr.GetClient(), Provider: o.VMs, Images: o.Images}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if err := mgr.Add(&virtualmachine.GarbageCollector{Reader: mgr.GetAPIReader(), Provider: o.VMs}); err != nil {
+		return err
+	}
 	return nil
 }

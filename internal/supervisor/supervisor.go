@@ -35,7 +35,6 @@ import (
 	"github.com/kubevisor/kubevisor/internal/crds"
 	"github.com/kubevisor/kubevisor/internal/datastore"
 	"github.com/kubevisor/kubevisor/internal/scheme"
-	"github.com/kubevisor/kubevisor/internal/sso/authnconfig"
 	"github.com/kubevisor/kubevisor/internal/webhook"
 )
 
@@ -62,6 +61,13 @@ type Options struct {
 	SSOTokenTTL time.Duration
 	// SSOKeyRotation is how often a new SSO signing key is made.
 	SSOKeyRotation time.Duration
+	// VMProvider selects the VM Service's provider: "local" (VMs are
+	// sandboxes on this host; needs root) or "simulated" (in-memory VMs,
+	// for scale tests).
+	VMProvider string
+	// GuestAgent is the static guest agent the local provider puts in
+	// every VM (default: kubevisor-guest next to this binary).
+	GuestAgent string
 	// OnReady is called once, when /readyz first turns ok.
 	OnReady func(Info)
 }
@@ -176,7 +182,24 @@ func Run(ctx context.Context, o Options) error {
 		}
 		log.Info("API server is serving; installing CRDs and starting controllers")
 
-		mgr, err := newManager(gctx, restCfg, o.WebhookPort, l, ssoIssuer(ssoURL, ca.CertPEM), l.AuthenticationConfig())
+		// The CRDs come first: controllers resolve their kinds when they
+		// are set up.
+		webhookURL := "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(o.WebhookPort))
+		if err := installCRDs(gctx, restCfg, webhookURL+webhook.ConvertPath, ca.CertPEM); err != nil {
+			return err
+		}
+
+		vms, images, err := newVMProvider(gctx, o, l)
+		if err != nil {
+			return err
+		}
+		mgr, err := newManager(gctx, restCfg, o.WebhookPort, l, controllerOptions{
+			SSOIssuer:                ssoIssuer(ssoURL, ca.CertPEM),
+			AuthenticationConfigFile: l.AuthenticationConfig(),
+			VolumesDir:               l.path("volumes"),
+			VMs:                      vms,
+			Images:                   images,
+		})
 		if err != nil {
 			return err
 		}
@@ -202,10 +225,6 @@ func Run(ctx context.Context, o Options) error {
 			return nil
 		})
 
-		webhookURL := "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(o.WebhookPort))
-		if err := installCRDs(gctx, restCfg, webhookURL+webhook.ConvertPath, ca.CertPEM); err != nil {
-			return err
-		}
 		if err := applyBootstrap(gctx, mgr, webhookURL, ca.CertPEM); err != nil {
 			return err
 		}
@@ -234,7 +253,7 @@ func Run(ctx context.Context, o Options) error {
 	return err
 }
 
-func newManager(ctx context.Context, restCfg *rest.Config, webhookPort int, l Layout, sso authnconfig.Issuer, authnConfigFile string) (ctrl.Manager, error) {
+func newManager(ctx context.Context, restCfg *rest.Config, webhookPort int, l Layout, co controllerOptions) (ctrl.Manager, error) {
 	s, err := scheme.New()
 	if err != nil {
 		return nil, err
@@ -255,7 +274,7 @@ func newManager(ctx context.Context, restCfg *rest.Config, webhookPort int, l La
 	if err != nil {
 		return nil, fmt.Errorf("creating controller manager: %w", err)
 	}
-	if err := setupControllers(mgr, controllerOptions{SSOIssuer: sso, AuthenticationConfigFile: authnConfigFile}); err != nil {
+	if err := setupControllers(mgr, co); err != nil {
 		return nil, err
 	}
 	return mgr, nil

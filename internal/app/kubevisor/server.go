@@ -111,6 +111,8 @@ Users log in with: kubectl vsphere login --server=%s --vsphere-username=NAME
 	f.StringVar(&o.Datastore.KeyFile, "datastore-keyfile", "", "Client key for the datastore.")
 	f.IntVar(&o.WebhookPort, "webhook-port", 9443, "Loopback port of the in-process webhook server.")
 	f.StringVar(&o.ServiceCIDR, "service-cidr", "10.96.0.0/16", "The Supervisor's own service network.")
+	f.StringVar(&o.VMProvider, "vm-provider", defaultVMProvider(), "VM Service provider: local (VMs are sandboxes on this host; needs root) or simulated (in-memory VMs that run nothing, for scale tests).")
+	f.StringVar(&o.GuestAgent, "guest-agent", "", "Static guest agent binary for local VMs (default: kubevisor-guest next to this binary).")
 	f.IntVar(&o.SSOPort, "sso-port", 6444, "Port of the single-sign-on endpoint (kubectl vsphere login --server=HOST:PORT), on --bind-address.")
 	f.DurationVar(&o.SSOTokenTTL, "sso-token-ttl", 10*time.Hour, "How long an SSO token is valid.")
 	f.DurationVar(&o.SSOKeyRotation, "sso-key-rotation", 24*time.Hour, "How often a new SSO signing key is made; older keys verify until their tokens expire.")
@@ -150,4 +152,13 @@ func logToFile(klogFlags *flag.FlagSet, path string) error {
 		return fmt.Errorf("redirecting standard error to %s: %w", path, err)
 	}
 	return nil
+}
+
+// defaultVMProvider is local when running as root, which the local
+// provider needs, and simulated otherwise.
+func defaultVMProvider() string {
+	if os.Geteuid() == 0 {
+		return "local"
+	}
+	return "simulated"
 }

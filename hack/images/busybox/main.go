@@ -1,0 +1,35 @@
+// Command busybox builds the root file system tarball of the default
+// general-purpose VM image from the host's static busybox and a static
+// guest agent:
+//
+//	CGO_ENABLED=0 go build -o bin/kubevisor-guest ./cmd/kubevisor-guest
+//	go run ./hack/images/busybox -agent bin/kubevisor-guest -o bin/images/busybox-rootfs.tar.gz
+//
+// It needs the Debian package busybox-static (/bin/busybox).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/kubevisor/kubevisor/internal/provider/local/busyboximage"
+)
+
+func main() {
+	var o busyboximage.Options
+	flag.StringVar(&o.Busybox, "busybox", "/bin/busybox", "static busybox binary")
+	flag.StringVar(&o.Agent, "agent", "bin/kubevisor-guest", "static kubevisor-guest binary")
+	flag.StringVar(&o.Output, "o", "bin/images/busybox-rootfs.tar.gz", "output .tar.gz")
+	flag.Parse()
+	err := os.MkdirAll(filepath.Dir(o.Output), 0o755)
+	if err == nil {
+		err = busyboximage.Build(o)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "busybox image: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Println(o.Output)
+}
