@@ -53,10 +53,26 @@ build: capi-crds ## Build every binary into bin/.
 	@# library of the host's: it must be static.
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/kubevisor-guest ./cmd/kubevisor-guest
 
+## --- images ----------------------------------------------------------------
+
+IMAGES := $(BIN)/images
+
+# The default small VM image: busybox (from Debian's busybox-static) plus the
+# guest agent, packaged as an OVA for the default content library.
+$(IMAGES)/kubevisor-busybox.ova: build
+	@mkdir -p $(IMAGES)
+	$(GO) run ./hack/images/busybox -agent $(BIN)/kubevisor-guest -o $(IMAGES)/busybox-rootfs.tar.gz
+	$(GO) run ./hack/images/ova -rootfs $(IMAGES)/busybox-rootfs.tar.gz -o $@ \
+	  -cloud-init -os-name busybox -product "kubevisor busybox" -vendor kubevisor -version 1.0
+	@rm -f $(IMAGES)/busybox-rootfs.tar.gz
+
+.PHONY: images
+images: $(IMAGES)/kubevisor-busybox.ova ## Build the default VM images into bin/images.
+
 ## --- run -------------------------------------------------------------------
 
 .PHONY: run
-run: build ## Start a Supervisor with its data in $(DATA_DIR).
+run: build images ## Start a Supervisor with its data in $(DATA_DIR).
 	$(BIN)/kubevisor server --data-dir $(DATA_DIR)
 
 ## --- test ------------------------------------------------------------------
@@ -72,7 +88,7 @@ verify-generate: generate ## Fail when generated files are stale.
 	  { echo "generated files are out of date: run 'make generate' and commit"; exit 1; }
 
 .PHONY: test
-test: build lint ## Static checks, unit, integration and end-to-end tests.
+test: build images lint ## Static checks, unit, integration and end-to-end tests.
 	KUBEVISOR_BIN=$(BIN) $(GO) test $(TEST_FLAGS) -timeout 60m ./...
 
 ## --- benchmarks ------------------------------------------------------------

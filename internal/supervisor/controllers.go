@@ -3,12 +3,14 @@ package supervisor
 import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/kubevisor/kubevisor/internal/controller/contentlibrary"
 	"github.com/kubevisor/kubevisor/internal/controller/oidcprovider"
 	"github.com/kubevisor/kubevisor/internal/controller/storagepolicy"
 	"github.com/kubevisor/kubevisor/internal/controller/supervisornamespace"
 	"github.com/kubevisor/kubevisor/internal/controller/virtualmachine"
 	"github.com/kubevisor/kubevisor/internal/controller/vmclass"
 	"github.com/kubevisor/kubevisor/internal/controller/volume"
+	"github.com/kubevisor/kubevisor/internal/library"
 	"github.com/kubevisor/kubevisor/internal/provider"
 	"github.com/kubevisor/kubevisor/internal/quota"
 	"github.com/kubevisor/kubevisor/internal/sso/authnconfig"
@@ -28,8 +30,13 @@ type controllerOptions struct {
 	// VMs is the VM Service's provider.
 	VMs provider.VMs
 	// Images locates content library items on local disk; nil when the
-	// provider does not need local files.
+	// provider does not need local files. The content library service
+	// does it when the provider has no locator of its own.
 	Images virtualmachine.ImageLocator
+	// Libraries configures the content library service.
+	Libraries contentlibrary.Options
+	// LibraryHandler serves the library's HTTP endpoints once it exists.
+	LibraryHandler *library.Deferred
 }
 
 // setupControllers registers kubevisor's controllers and webhooks with mgr.
@@ -54,7 +61,16 @@ func setupControllers(mgr ctrl.Manager, o controllerOptions) error {
 	if err := (&volume.ClaimReconciler{Client: mgr.GetClient(), Root: o.VolumesDir}).SetupWithManager(mgr); err != nil {
 		return err
 	}
-	if err := (&virtualmachine.Reconciler{Client: mgr.GetClient(), Provider: o.VMs, Images: o.Images}).SetupWithManager(mgr); err != nil {
+	libs, err := contentlibrary.SetupWithManager(mgr, o.Libraries)
+	if err != nil {
+		return err
+	}
+	o.LibraryHandler.Set(libs.Handler())
+	images := o.Images
+	if images == nil && o.VMs.Name() == "local" {
+		images = libs
+	}
+	if err := (&virtualmachine.Reconciler{Client: mgr.GetClient(), Provider: o.VMs, Images: images}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	if err := mgr.Add(&virtualmachine.GarbageCollector{Reader: mgr.GetAPIReader(), Provider: o.VMs}); err != nil {

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"strconv"
 
 	"k8s.io/client-go/rest"
@@ -30,7 +31,7 @@ func ssoIssuer(url string, caPEM []byte) authnconfig.Issuer {
 // startSSO writes the API server's authentication configuration (the SSO
 // issuer first, the external issuers of the last run after it, until the
 // OIDC provider controller takes over) and creates the SSO server.
-func startSSO(l Layout, o Options, restCfg *rest.Config, issuerURL, apiServer string, caPEM []byte) (*server.Server, error) {
+func startSSO(l Layout, o Options, restCfg *rest.Config, issuerURL, apiServer string, caPEM []byte, handlers map[string]http.Handler) (*server.Server, error) {
 	existing, err := authnconfig.Read(l.AuthenticationConfig())
 	if err != nil {
 		return nil, err
@@ -64,5 +65,6 @@ func startSSO(l Layout, o Options, restCfg *rest.Config, issuerURL, apiServer st
 		APIServer:   apiServer,
 		CAPEM:       caPEM,
 		Client:      c,
+		Handlers:    handlers,
 	})
 }

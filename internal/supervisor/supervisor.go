@@ -31,9 +31,11 @@ import (
 	"github.com/kubevisor/kubevisor/config/crd"
 	"github.com/kubevisor/kubevisor/internal/apiserver"
 	"github.com/kubevisor/kubevisor/internal/apply"
+	"github.com/kubevisor/kubevisor/internal/controller/contentlibrary"
 	"github.com/kubevisor/kubevisor/internal/controllermanager"
 	"github.com/kubevisor/kubevisor/internal/crds"
 	"github.com/kubevisor/kubevisor/internal/datastore"
+	"github.com/kubevisor/kubevisor/internal/library"
 	"github.com/kubevisor/kubevisor/internal/scheme"
 	"github.com/kubevisor/kubevisor/internal/webhook"
 )
@@ -65,6 +67,9 @@ type Options struct {
 	// sandboxes on this host; needs root) or "simulated" (in-memory VMs,
 	// for scale tests).
 	VMProvider string
+	// ImageSeedDir holds .ova files imported into the default content
+	// library at start (default: images/ next to this binary).
+	ImageSeedDir string
 	// GuestAgent is the static guest agent the local provider puts in
 	// every VM (default: kubevisor-guest next to this binary).
 	GuestAgent string
@@ -138,7 +143,11 @@ func Run(ctx context.Context, o Options) error {
 	// server starts, so the API server's JWT authenticator finds it on its
 	// first try.
 	ssoURL := "https://" + net.JoinHostPort(issuerHost(o.BindAddress), strconv.Itoa(o.SSOPort))
-	sso, err := startSSO(l, o, restCfg, ssoURL, server, ca.CertPEM)
+	// The content library's upload and publication handlers share the SSO
+	// endpoint (vSphere serves both on one address); they answer 503 until
+	// the library service exists.
+	libraryHandler := &library.Deferred{}
+	sso, err := startSSO(l, o, restCfg, ssoURL, server, ca.CertPEM, map[string]http.Handler{"/library/": libraryHandler})
 	if err != nil {
 		return err
 	}
@@ -193,12 +202,21 @@ func Run(ctx context.Context, o Options) error {
 		if err != nil {
 			return err
 		}
+		pool := x509.NewCertPool()
+		pool.AddCert(ca.Cert)
 		mgr, err := newManager(gctx, restCfg, o.WebhookPort, l, controllerOptions{
 			SSOIssuer:                ssoIssuer(ssoURL, ca.CertPEM),
 			AuthenticationConfigFile: l.AuthenticationConfig(),
 			VolumesDir:               l.path("volumes"),
 			VMs:                      vms,
 			Images:                   images,
+			Libraries: contentlibrary.Options{
+				Root:      l.path("libraries"),
+				PublicURL: ssoURL,
+				ClientCAs: pool,
+				SeedDir:   o.ImageSeedDir,
+			},
+			LibraryHandler: libraryHandler,
 		})
 		if err != nil {
 			return err
@@ -225,7 +243,7 @@ func Run(ctx context.Context, o Options) error {
 			return nil
 		})
 
-		if err := applyBootstrap(gctx, mgr, webhookURL, ca.CertPEM); err != nil {
+		if err := applyBootstrap(gctx, mgr, webhookURL, ca.CertPEM, endpointsConfigMap(ssoURL)...); err != nil {
 			return err
 		}
 		crdsReady.Store(true)
@@ -325,11 +343,12 @@ func installCRDs(ctx context.Context, restCfg *rest.Config, convertURL string, c
 
 // applyBootstrap applies the built-in objects and the admission webhook
 // configurations.
-func applyBootstrap(ctx context.Context, mgr ctrl.Manager, webhookURL string, caBundle []byte) error {
+func applyBootstrap(ctx context.Context, mgr ctrl.Manager, webhookURL string, caBundle []byte, extra ...*unstructured.Unstructured) error {
 	objs, err := bootstrap.Objects()
 	if err != nil {
 		return err
 	}
+	objs = append(objs, extra...)
 	validating, mutating := webhook.AdmissionWebhooks(webhookURL, caBundle)
 	for _, obj := range []runtime.Object{validating, mutating} {
 		if reflect.ValueOf(obj).IsNil() {

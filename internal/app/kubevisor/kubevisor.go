@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/klog/v2"
 
+	"github.com/kubevisor/kubevisor/internal/cli/library"
 	"github.com/kubevisor/kubevisor/internal/cli/namespace"
 	"github.com/kubevisor/kubevisor/internal/cli/sso"
 )
@@ -60,6 +61,7 @@ func Run(ctx context.Context, streams Streams, args []string) error {
 	root.AddCommand(
 		newServerCommand(streams, klogFlags),
 		namespace.NewCommand(),
+		library.NewCommand(),
 		sso.NewCommand(),
 	)
 	return root.ExecuteContext(ctx)

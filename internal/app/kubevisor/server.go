@@ -112,6 +112,7 @@ Users log in with: kubectl vsphere login --server=%s --vsphere-username=NAME
 	f.IntVar(&o.WebhookPort, "webhook-port", 9443, "Loopback port of the in-process webhook server.")
 	f.StringVar(&o.ServiceCIDR, "service-cidr", "10.96.0.0/16", "The Supervisor's own service network.")
 	f.StringVar(&o.VMProvider, "vm-provider", defaultVMProvider(), "VM Service provider: local (VMs are sandboxes on this host; needs root) or simulated (in-memory VMs that run nothing, for scale tests).")
+	f.StringVar(&o.ImageSeedDir, "image-seed-dir", defaultNextToBinary("images"), "Directory of .ova files imported into the default content library at start.")
 	f.StringVar(&o.GuestAgent, "guest-agent", "", "Static guest agent binary for local VMs (default: kubevisor-guest next to this binary).")
 	f.IntVar(&o.SSOPort, "sso-port", 6444, "Port of the single-sign-on endpoint (kubectl vsphere login --server=HOST:PORT), on --bind-address.")
 	f.DurationVar(&o.SSOTokenTTL, "sso-token-ttl", 10*time.Hour, "How long an SSO token is valid.")
@@ -161,4 +162,14 @@ func defaultVMProvider() string {
 		return "local"
 	}
 	return "simulated"
+}
+
+// defaultNextToBinary is name in this binary's directory, or "" when the
+// binary's path is unknown.
+func defaultNextToBinary(name string) string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(exe), name)
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +53,10 @@ type Config struct {
 	CAPEM []byte
 	// Client reads users, groups and namespaces from the Supervisor's API.
 	Client client.Client
+	// Handlers are further handlers served on the same endpoint, by path
+	// prefix (the content library's /library/, say). They may read client
+	// certificates: the endpoint asks for them without requiring them.
+	Handlers map[string]http.Handler
 }
 
 // Server is the SSO server.
@@ -117,6 +122,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+api.LoginPath, s.login)
 	mux.HandleFunc("GET "+api.NamespacesPath, s.namespaces)
 	mux.HandleFunc("GET "+api.ClustersPathPrefix+"{namespace}/{name}", s.cluster)
+	for prefix, h := range s.cfg.Handlers {
+		mux.Handle(prefix, h)
+	}
 	return mux
 }
 
@@ -126,7 +134,11 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sso: %w", err)
 	}
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig:         &tls.Config{ClientAuth: tls.RequestClientCert, MinVersion: tls.VersionTLS12},
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ServeTLS(ln, s.cfg.CertFile, s.cfg.KeyFile) }()
 
