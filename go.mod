@@ -47,6 +47,7 @@ require (
 	github.com/sirupsen/logrus v1.10.2
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.10
+	github.com/vmware/govmomi v0.52.0
 	go.etcd.io/etcd/client/v3 v3.7.3
 	golang.org/x/crypto v0.58.0
 	golang.org/x/sync v0.25.0

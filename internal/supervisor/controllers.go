@@ -8,6 +8,7 @@ import (
 	"github.com/kubevisor/kubevisor/internal/controller/storagepolicy"
 	"github.com/kubevisor/kubevisor/internal/controller/supervisornamespace"
 	"github.com/kubevisor/kubevisor/internal/controller/virtualmachine"
+	"github.com/kubevisor/kubevisor/internal/controller/virtualmachineservice"
 	"github.com/kubevisor/kubevisor/internal/controller/vmclass"
 	"github.com/kubevisor/kubevisor/internal/controller/volume"
 	"github.com/kubevisor/kubevisor/internal/library"
@@ -71,6 +72,9 @@ func setupControllers(mgr ctrl.Manager, o controllerOptions) error {
 		images = libs
 	}
 	if err := (&virtualmachine.Reconciler{Client: mgr.GetClient(), Provider: o.VMs, Images: images}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if _, err := virtualmachineservice.SetupWithManager(mgr, virtualmachineservice.Options{}); err != nil {
 		return err
 	}
 	if err := mgr.Add(&virtualmachine.GarbageCollector{Reader: mgr.GetAPIReader(), Provider: o.VMs}); err != nil {

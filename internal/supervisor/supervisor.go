@@ -36,6 +36,7 @@ import (
 	"github.com/kubevisor/kubevisor/internal/crds"
 	"github.com/kubevisor/kubevisor/internal/datastore"
 	"github.com/kubevisor/kubevisor/internal/library"
+	"github.com/kubevisor/kubevisor/internal/provider/vsphere"
 	"github.com/kubevisor/kubevisor/internal/scheme"
 	"github.com/kubevisor/kubevisor/internal/webhook"
 )
@@ -67,6 +68,8 @@ type Options struct {
 	// sandboxes on this host; needs root) or "simulated" (in-memory VMs,
 	// for scale tests).
 	VMProvider string
+	// VSphere configures the vsphere provider.
+	VSphere vsphere.Config
 	// ImageSeedDir holds .ova files imported into the default content
 	// library at start (default: images/ next to this binary).
 	ImageSeedDir string

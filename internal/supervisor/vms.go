@@ -12,6 +12,7 @@ import (
 	"github.com/kubevisor/kubevisor/internal/provider"
 	"github.com/kubevisor/kubevisor/internal/provider/local"
 	"github.com/kubevisor/kubevisor/internal/provider/simulated"
+	"github.com/kubevisor/kubevisor/internal/provider/vsphere"
 )
 
 // newVMProvider creates the VM Service's provider.
@@ -31,9 +32,15 @@ func newVMProvider(ctx context.Context, o Options, l Layout) (provider.VMs, virt
 			return nil, nil, fmt.Errorf("--vm-provider=local: %w", err)
 		}
 		return p, nil, nil
+	case "vsphere":
+		p, err := vsphere.New(ctx, o.VSphere)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--vm-provider=vsphere: %w", err)
+		}
+		return p, nil, nil
 	case "simulated":
 		klog.FromContext(ctx).Info("VMs are SIMULATED: they are in-memory records that run nothing (--vm-provider=simulated)")
 		return simulated.New(), nil, nil
 	}
-	return nil, nil, fmt.Errorf("--vm-provider %q is not one of local, simulated", o.VMProvider)
+	return nil, nil, fmt.Errorf("--vm-provider %q is not one of local, vsphere, simulated", o.VMProvider)
 }

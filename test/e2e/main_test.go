@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"testing"
@@ -28,6 +29,13 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer func() {
+		// Local VMs outlive their Supervisor by design: delete them while
+		// it still runs, so the machine is left as it was found.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		if out, err := s.Kubectl(ctx, nil, "delete", "virtualmachines", "--all", "--all-namespaces", "--wait=true"); err != nil {
+			fmt.Fprintln(os.Stderr, "deleting the VMs of the shared supervisor:", err, out)
+		}
 		if err := s.Stop(60 * time.Second); err != nil {
 			fmt.Fprintln(os.Stderr, "stopping the shared supervisor:", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 	"k8s.io/klog/v2"
 
 	"github.com/kubevisor/kubevisor/internal/cli/library"
@@ -30,8 +31,11 @@ func Main() int {
 	defer stop()
 	// The command's own messages keep going to the terminal even when the
 	// server sends the process's file descriptor 2 to its log file.
+	// The copy is close-on-exec: VMs and other children this process
+	// starts must not inherit it (a pipe held open by a VM would outlive
+	// the Supervisor).
 	errOut := os.Stderr
-	if fd, err := syscall.Dup(2); err == nil {
+	if fd, err := unix.FcntlInt(2, unix.F_DUPFD_CLOEXEC, 3); err == nil {
 		errOut = os.NewFile(uintptr(fd), "stderr")
 	}
 	if err := Run(ctx, Streams{In: os.Stdin, Out: os.Stdout, ErrOut: errOut}, os.Args[1:]); err != nil {

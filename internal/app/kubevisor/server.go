@@ -61,6 +61,11 @@ encryption key for Secrets and an admin kubeconfig in the data directory.`,
 			if _, err := datastore.Kind(o.Datastore.Endpoint); err != nil {
 				return err
 			}
+			if o.VMProvider == "vsphere" {
+				if err := completeVSphere(&o.VSphere); err != nil {
+					return err
+				}
+			}
 			if !logToStderr {
 				if logFile == "" {
 					logFile = filepath.Join(o.DataDir, "logs", "kubevisor.log")
@@ -111,7 +116,8 @@ Users log in with: kubectl vsphere login --server=%s --vsphere-username=NAME
 	f.StringVar(&o.Datastore.KeyFile, "datastore-keyfile", "", "Client key for the datastore.")
 	f.IntVar(&o.WebhookPort, "webhook-port", 9443, "Loopback port of the in-process webhook server.")
 	f.StringVar(&o.ServiceCIDR, "service-cidr", "10.96.0.0/16", "The Supervisor's own service network.")
-	f.StringVar(&o.VMProvider, "vm-provider", defaultVMProvider(), "VM Service provider: local (VMs are sandboxes on this host; needs root) or simulated (in-memory VMs that run nothing, for scale tests).")
+	f.StringVar(&o.VMProvider, "vm-provider", defaultVMProvider(), "VM Service provider: local (VMs are sandboxes on this host; needs root), vsphere (a vCenter, see --vsphere-*), or simulated (in-memory VMs that run nothing, for scale tests).")
+	addVSphereFlags(f, &o.VSphere)
 	f.StringVar(&o.ImageSeedDir, "image-seed-dir", defaultNextToBinary("images"), "Directory of .ova files imported into the default content library at start.")
 	f.StringVar(&o.GuestAgent, "guest-agent", "", "Static guest agent binary for local VMs (default: kubevisor-guest next to this binary).")
 	f.IntVar(&o.SSOPort, "sso-port", 6444, "Port of the single-sign-on endpoint (kubectl vsphere login --server=HOST:PORT), on --bind-address.")

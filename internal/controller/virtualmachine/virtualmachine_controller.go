@@ -25,6 +25,11 @@ import (
 // vm-operator's own finalizer name.
 const Finalizer = "vmoperator.vmware.com/virtualmachine"
 
+// PausedAnnotation stops the controller from acting on a VirtualMachine
+// (vm-operator's annotation): nothing is changed in the provider and the
+// status is left alone until it is removed. Deletion still proceeds.
+const PausedAnnotation = "vmoperator.vmware.com/paused"
+
 // Resync is how often a settled VM is looked at again, to notice what
 // changed inside the provider (a VM that crashed, say). Looking changes
 // nothing unless something changed.
@@ -135,6 +140,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	}
 	if !vm.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, vm)
+	}
+	if _, paused := vm.Annotations[PausedAnnotation]; paused {
+		return ctrl.Result{}, nil
 	}
 	if controllerutil.AddFinalizer(vm, Finalizer) {
 		if err := r.Client.Update(ctx, vm); err != nil {
