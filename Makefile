@@ -42,6 +42,10 @@ capi-crds:
 	           $$dir/bootstrap/kubeadm/config/crd/bases/*.yaml \
 	           $$dir/controlplane/kubeadm/config/crd/bases/*.yaml; do \
 	    cmp -s "$$f" config/crd/capi/$$(basename $$f) || install -m 0644 "$$f" config/crd/capi/; \
+	  done && \
+	  for m in core bootstrap/kubeadm controlplane/kubeadm; do \
+	    f=$$dir/$$m/config/webhook/manifests.yaml; t=config/crd/capi/webhooks-$$(echo $$m | tr / -).yaml; \
+	    cmp -s "$$f" "$$t" || install -m 0644 "$$f" "$$t"; \
 	  done
 
 ## --- build -----------------------------------------------------------------

@@ -1,8 +1,11 @@
 package supervisor
 
 import (
+	"context"
+
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/kubevisor/kubevisor/internal/clusterapi"
 	"github.com/kubevisor/kubevisor/internal/controller/contentlibrary"
 	"github.com/kubevisor/kubevisor/internal/controller/oidcprovider"
 	"github.com/kubevisor/kubevisor/internal/controller/storagepolicy"
@@ -41,8 +44,8 @@ type controllerOptions struct {
 }
 
 // setupControllers registers kubevisor's controllers and webhooks with mgr.
-func setupControllers(mgr ctrl.Manager, o controllerOptions) error {
-	if err := webhook.SetupClusterAPIConversion(mgr); err != nil {
+func setupControllers(ctx context.Context, mgr ctrl.Manager, o controllerOptions) error {
+	if err := clusterapi.Setup(ctx, mgr); err != nil {
 		return err
 	}
 	if err := (&oidcprovider.Reconciler{Client: mgr.GetClient(), SSO: o.SSOIssuer, File: o.AuthenticationConfigFile}).SetupWithManager(mgr); err != nil {

@@ -31,6 +31,7 @@ import (
 	"github.com/kubevisor/kubevisor/config/crd"
 	"github.com/kubevisor/kubevisor/internal/apiserver"
 	"github.com/kubevisor/kubevisor/internal/apply"
+	"github.com/kubevisor/kubevisor/internal/clusterapi"
 	"github.com/kubevisor/kubevisor/internal/controller/contentlibrary"
 	"github.com/kubevisor/kubevisor/internal/controllermanager"
 	"github.com/kubevisor/kubevisor/internal/crds"
@@ -122,6 +123,10 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("audit policy: %w", err)
 	}
 	if err := os.MkdirAll(l.path("audit"), 0o700); err != nil {
+		return err
+	}
+
+	if err := clusterapi.EnableFeatures(); err != nil {
 		return err
 	}
 
@@ -279,7 +284,7 @@ func newManager(ctx context.Context, restCfg *rest.Config, webhookPort int, l La
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := ctrl.NewManager(restCfg, ctrl.Options{
+	opts := ctrl.Options{
 		Scheme:                 s,
 		Logger:                 klog.FromContext(ctx),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
@@ -291,11 +296,13 @@ func newManager(ctx context.Context, restCfg *rest.Config, webhookPort int, l La
 			CertName: "webhook.crt",
 			KeyName:  "webhook.key",
 		}),
-	})
+	}
+	clusterapi.ManagerOptions(s, &opts)
+	mgr, err := ctrl.NewManager(restCfg, opts)
 	if err != nil {
 		return nil, fmt.Errorf("creating controller manager: %w", err)
 	}
-	if err := setupControllers(mgr, co); err != nil {
+	if err := setupControllers(ctx, mgr, co); err != nil {
 		return nil, err
 	}
 	return mgr, nil
@@ -352,6 +359,11 @@ func applyBootstrap(ctx context.Context, mgr ctrl.Manager, webhookURL string, ca
 		return err
 	}
 	objs = append(objs, extra...)
+	capiHooks, err := clusterapi.WebhookConfigurations(webhookURL, caBundle)
+	if err != nil {
+		return err
+	}
+	objs = append(objs, capiHooks...)
 	validating, mutating := webhook.AdmissionWebhooks(webhookURL, caBundle)
 	for _, obj := range []runtime.Object{validating, mutating} {
 		if reflect.ValueOf(obj).IsNil() {
