@@ -10,6 +10,7 @@ import (
 	"github.com/kubevisor/kubevisor/internal/controller/oidcprovider"
 	"github.com/kubevisor/kubevisor/internal/controller/storagepolicy"
 	"github.com/kubevisor/kubevisor/internal/controller/supervisornamespace"
+	"github.com/kubevisor/kubevisor/internal/controller/tanzukubernetesrelease"
 	"github.com/kubevisor/kubevisor/internal/controller/virtualmachine"
 	"github.com/kubevisor/kubevisor/internal/controller/virtualmachineservice"
 	"github.com/kubevisor/kubevisor/internal/controller/vmclass"
@@ -75,6 +76,9 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, o controllerOptions
 		images = libs
 	}
 	if err := (&virtualmachine.Reconciler{Client: mgr.GetClient(), Provider: o.VMs, Images: images}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if err := (&tanzukubernetesrelease.Reconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	if _, err := virtualmachineservice.SetupWithManager(mgr, virtualmachineservice.Options{}); err != nil {
