@@ -22,6 +22,7 @@ import (
 	kubevisorv1alpha1 "github.com/kubevisor/kubevisor/api/kubevisor/v1alpha1"
 	runv1alpha3 "github.com/kubevisor/kubevisor/api/run/v1alpha3"
 	vmopv1alpha3 "github.com/kubevisor/kubevisor/api/vmoperator/v1alpha3"
+	vmwarev1 "github.com/kubevisor/kubevisor/api/vmware/v1beta1"
 )
 
 // New returns a scheme holding every type kubevisor reads or writes.
@@ -34,6 +35,7 @@ func New() (*runtime.Scheme, error) {
 		runv1alpha3.AddToScheme,
 		vmopv1alpha3.AddToScheme,
 		imageregistryv1alpha1.AddToScheme,
+		vmwarev1.AddToScheme,
 		clusterv1.AddToScheme,
 		clusterv1beta1.AddToScheme,
 		bootstrapv1.AddToScheme,

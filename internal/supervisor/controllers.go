@@ -7,6 +7,7 @@ import (
 
 	"github.com/kubevisor/kubevisor/internal/clusterapi"
 	"github.com/kubevisor/kubevisor/internal/controller/contentlibrary"
+	"github.com/kubevisor/kubevisor/internal/controller/infrastructure"
 	"github.com/kubevisor/kubevisor/internal/controller/oidcprovider"
 	"github.com/kubevisor/kubevisor/internal/controller/storagepolicy"
 	"github.com/kubevisor/kubevisor/internal/controller/supervisornamespace"
@@ -47,6 +48,9 @@ type controllerOptions struct {
 // setupControllers registers kubevisor's controllers and webhooks with mgr.
 func setupControllers(ctx context.Context, mgr ctrl.Manager, o controllerOptions) error {
 	if err := clusterapi.Setup(ctx, mgr); err != nil {
+		return err
+	}
+	if err := infrastructure.SetupWithManager(mgr, infrastructure.Options{}); err != nil {
 		return err
 	}
 	if err := (&oidcprovider.Reconciler{Client: mgr.GetClient(), SSO: o.SSOIssuer, File: o.AuthenticationConfigFile}).SetupWithManager(mgr); err != nil {
