@@ -7,8 +7,11 @@ import (
 
 	"go.etcd.io/etcd/client/pkg/v3/logutil"
 	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/util/sets"
 	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlcache "sigs.k8s.io/controller-runtime/pkg/cache"
@@ -21,6 +24,7 @@ import (
 	"sigs.k8s.io/cluster-api/controllers/clustercache"
 	"sigs.k8s.io/cluster-api/controlplane/kubeadm/reconcilers/kubeadmcontrolplane"
 	controlplaneadmission "sigs.k8s.io/cluster-api/controlplane/kubeadm/webhooks/admission"
+	controlplaneconversion "sigs.k8s.io/cluster-api/controlplane/kubeadm/webhooks/conversion"
 	"sigs.k8s.io/cluster-api/core/reconcilers/cluster"
 	"sigs.k8s.io/cluster-api/core/reconcilers/clusterclass"
 	"sigs.k8s.io/cluster-api/core/reconcilers/clusterresourceset"
@@ -36,7 +40,9 @@ import (
 	coreadmission "sigs.k8s.io/cluster-api/core/webhooks/admission"
 	coreconversion "sigs.k8s.io/cluster-api/core/webhooks/conversion"
 	"sigs.k8s.io/cluster-api/feature"
+	capicontrollerutil "sigs.k8s.io/cluster-api/util/controller"
 	"sigs.k8s.io/cluster-api/util/index"
+	"sigs.k8s.io/cluster-api/util/secret"
 )
 
 // ControllerName is how Cluster API's clients identify themselves.
@@ -50,11 +56,34 @@ func EnableFeatures() error {
 	return feature.MutableGates.Set("ClusterTopology=true,MachinePool=false")
 }
 
-// ManagerOptions adjusts manager options the way Cluster API's binaries do:
-// Secrets are cached only when they carry a cluster name label, and the
-// client reads Secrets and ConfigMaps from the API server.
+// ManagerOptions adjusts manager options the way Cluster API's binaries do,
+// for all of them in one manager: only Secrets that carry a cluster name
+// label are cached, with their data only when they are a cluster's
+// certificates or kubeconfig (what the KubeadmControlPlane and bootstrap
+// controllers read through the caching client); the manager's own client
+// reads Secrets and ConfigMaps from the API server.
 func ManagerOptions(s *runtime.Scheme, o *ctrl.Options) {
-	o.Cache = setup.ManagerCacheOptions(s, ControllerName, "", 10*time.Minute)
+	hasClusterName, _ := labels.NewRequirement(clusterv1.ClusterNameLabel, selection.Exists, nil)
+	sync := 10 * time.Minute
+	o.Cache = ctrlcache.Options{
+		SyncPeriod:       &sync,
+		DefaultTransform: ctrlcache.TransformStripManagedFields(),
+		ByObject: map[client.Object]ctrlcache.ByObject{
+			&corev1.Secret{}: {
+				Label: labels.NewSelector().Add(*hasClusterName),
+				Transform: func(in any) (any, error) {
+					if sec, ok := in.(*corev1.Secret); ok {
+						sec.SetManagedFields(nil)
+						if !secret.HasPurposeSuffix(sec.Name) {
+							sec.Data = nil
+						}
+					}
+					return in, nil
+				},
+			},
+		},
+		NewInformer: capicontrollerutil.NewInformerFunc(s, ControllerName),
+	}
 	o.Client = setup.ManagerClientOptions()
 }
 
@@ -79,9 +108,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager) error {
 	// Converting a v1beta2 reference back to v1beta1 needs the apiVersion
 	// of the referenced kind, which Cluster API reads from CRD contract
 	// labels; it only offers a package-level setter for that.
-	coreconversion.SetAPIVersionGetter(func(ctx context.Context, gk schema.GroupKind) (string, error) {
+	getter := func(ctx context.Context, gk schema.GroupKind) (string, error) {
 		return apiVersionForContract(ctx, mgr, gk)
-	})
+	}
+	coreconversion.SetAPIVersionGetter(getter)
+	controlplaneconversion.SetAPIVersionGetter(getter)
 
 	if err := setupCore(ctx, mgr, clusterCache); err != nil {
 		return err
