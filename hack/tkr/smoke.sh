@@ -4,9 +4,15 @@
 # (kubevisor-guest boot: overlay root, own mount/PID/UTS/IPC namespaces, a
 # network namespace, cgroups of its own) and checks that the preloaded
 # images are in containerd and are what kubeadm asks for. With INIT=1 it
-# runs kubeadm init in it, waits for a Ready node with every kube-system pod
-# ready, and resolves a Service name through CoreDNS and kube-proxy; with
-# NODES=2 as well, a second VM joins as a worker.
+# runs kubeadm init in it, applies the kubevisor-cni add-on
+# (config/addons/kubevisor-cni.yaml), waits for a Ready node with every
+# kube-system pod ready, and resolves a Service name through CoreDNS and
+# kube-proxy; with NODES=2 as well, a second VM joins as a worker.
+#
+# hack/tkr/cluster does the whole story through the local VM provider
+# instead (cloud-init bootstrap as Cluster API writes it, providerIDs, a
+# Deployment behind a Service across nodes): prefer it; this script is the
+# quick look at an image without the provider.
 #
 #   hack/tkr/smoke.sh [build/tkr/v1.36.3]                 # images only
 #   INIT=1 hack/tkr/smoke.sh [build/tkr/v1.36.3]          # + kubeadm init
@@ -160,17 +166,11 @@ check_images() {
 	log "containerd's store: $(in_vm 1 du -sh /var/lib/containerd | cut -f1)"
 }
 
-# configure N: what the cluster's bootstrap would write: /etc/hosts, a
-# nameserver, a CNI configuration (one pod range per node).
+# configure N: what the VM provider's cloud-init would write: /etc/hosts
+# and a nameserver. The CNI configuration comes from kubevisor-cni.
 configure() {
 	local n=$1
 	in_vm "$n" sh -c "printf '127.0.0.1 localhost\n198.19.255.$((n + 1)) $prefix-$n\n' >/etc/hosts; printf 'nameserver 198.19.255.1\n' >/etc/resolv.conf"
-	in_vm "$n" sh -c 'cat >/etc/cni/net.d/10-smoke.conflist' <<CNI
-{"cniVersion": "1.0.0", "name": "smoke", "plugins": [
-  {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": true,
-   "ipam": {"type": "host-local", "ranges": [[{"subnet": "100.96.$((n - 1)).0/24"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
-  {"type": "portmap", "capabilities": {"portMappings": true}}]}
-CNI
 }
 
 # wait_ready NODE: wait for the Node to be Ready.
@@ -233,6 +233,8 @@ if ! in_vm 1 kubeadm init --config /root/kubeadm.yaml >"$work/vm-1/kubeadm-init.
 fi
 log "kubeadm init took $(since "$init_start") s, with the import of the control-plane images: $(grep -c 'preload-images: imported' "$work/vm-1/kubeadm-init.log") archives"
 check_images
+k apply -f - <"$repo/config/addons/kubevisor-cni.yaml" >/dev/null
+log "applied the kubevisor-cni add-on"
 wait_ready "$prefix-1"
 log "node Ready $(since "$init_start") s after kubeadm init started"
 k taint node "$prefix-1" node-role.kubernetes.io/control-plane- >/dev/null
@@ -268,8 +270,9 @@ YAML
 	wait_ready "$prefix-2"
 	log "node 2 Ready $(since "$boot_start") s after it booted"
 	worker_images=$(images 2 | sed 's#.*/##; s#:.*##' | sort -u | tr '\n' ' ')
-	[ "$worker_images" = "coredns kube-proxy pause " ] || fail "the worker has images $worker_images, want coredns, kube-proxy, pause"
-	log "OK: the worker imported only pause, kube-proxy and CoreDNS ($(in_vm 2 du -sh /var/lib/containerd | cut -f1))"
+	[ "$worker_images" = "coredns httpecho kube-proxy kubevisor-cni pause " ] ||
+		fail "the worker has images $worker_images, want coredns, httpecho, kube-proxy, kubevisor-cni, pause"
+	log "OK: the worker imported only the node images ($(in_vm 2 du -sh /var/lib/containerd | cut -f1))"
 fi
 
 notready=unknown
@@ -277,7 +280,8 @@ for _ in $(seq 600); do
 	pods=$(k get pods -n kube-system --no-headers 2>/dev/null || true)
 	notready=$(printf '%s\n' "$pods" | awk '$3 != "Running" { n++ } split($2, r, "/") && r[1] != r[2] { n++ } END { print n + 0 }')
 	proxies=$(printf '%s\n' "$pods" | grep -c '^kube-proxy-' || true)
-	if [ "$notready" -eq 0 ] && [ "$proxies" -eq "$nodes" ] && printf '%s\n' "$pods" | grep -q '^coredns-'; then
+	cnis=$(printf '%s\n' "$pods" | grep -c '^kubevisor-cni-' || true)
+	if [ "$notready" -eq 0 ] && [ "$proxies" -eq "$nodes" ] && [ "$cnis" -eq "$nodes" ] && printf '%s\n' "$pods" | grep -q '^coredns-'; then
 		break
 	fi
 	sleep 0.5

@@ -109,6 +109,16 @@ final_message: bye
 				}
 			},
 		},
+		{
+			name: "jinja top-level aliases",
+			in:   []byte("## template: jinja\n#cloud-config\nhostname: '{{ local_hostname }}'\nruncmd: ['echo {{instance_id}}']\n"),
+			kind: KindCloudConfig,
+			check: func(t *testing.T, ud UserData) {
+				if ud.Config.Hostname != "vm-1" || ud.Config.RunCmd[0].Shell != "echo iid-1" {
+					t.Errorf("rendered: %+v", ud.Config)
+				}
+			},
+		},
 		{name: "jinja undefined", in: []byte("## template: jinja\n#cloud-config\nhostname: '{{ ds.meta_data.nope }}'\n"), wantErr: "undefined variables ds.meta_data.nope"},
 		{name: "yaml syntax", in: []byte("#cloud-config\nruncmd: [unclosed\n"), wantErr: "parsing cloud-config"},
 		{name: "not a map", in: []byte("#cloud-config\n- a\n- b\n"), wantErr: "parsing cloud-config"},

@@ -84,7 +84,9 @@ func Validate(userData []byte) error {
 var jinjaExpr = regexp.MustCompile(`\{\{-?\s*([A-Za-z0-9_.\-]+)\s*-?\}\}`)
 
 // renderJinja substitutes {{ ds.meta_data.<key>[.<key>...] }} and
-// {{ v1.<key> }} (local_hostname, instance_id). Keys match meta-data keys
+// {{ v1.<key> }} (local_hostname, instance_id), also written without "v1."
+// as cloud-init's instance data aliases them (CAPV's templates name nodes
+// '{{ local_hostname }}'). Keys match meta-data keys
 // with '-' read as '_', as cloud-init's instance data does. Control
 // structures ({% %}) are refused.
 func renderJinja(tpl string, md MetaData) (string, error) {
@@ -112,6 +114,9 @@ func renderJinja(tpl string, md MetaData) (string, error) {
 
 func lookupJinja(name string, md MetaData) (string, bool) {
 	parts := strings.Split(name, ".")
+	if len(parts) == 1 && (parts[0] == "local_hostname" || parts[0] == "instance_id") {
+		parts = []string{"v1", parts[0]}
+	}
 	var cur any
 	switch {
 	case len(parts) >= 3 && parts[0] == "ds" && parts[1] == "meta_data":

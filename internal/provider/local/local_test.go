@@ -243,6 +243,11 @@ func readRun(t *testing.T, p *Provider, id string) runRecord {
 	return run
 }
 
+func readTrim(path string) string {
+	b, _ := os.ReadFile(path)
+	return strings.TrimSpace(string(b))
+}
+
 func guestFile(pid int, path string) string {
 	b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "root", path))
 	return string(b)
@@ -333,6 +338,28 @@ func TestVMLifecycle(t *testing.T) {
 	cg, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", run.PID))
 	if !strings.Contains(string(cg), "/"+e.cfg.CgroupParent+"/"+ids[0]) {
 		t.Errorf("VM's PID 1 is not in its cgroup:\n%s", cg)
+	}
+	// One cgroup path in every v1 hierarchy (the kubelet's --cgroup-root
+	// names one path for all of them), and a usable cpuset.
+	for _, line := range strings.Split(strings.TrimSpace(string(cg)), "\n") {
+		if f := strings.SplitN(line, ":", 3); len(f) == 3 && f[1] != "" && f[2] != "/"+e.cfg.CgroupParent+"/"+ids[0] {
+			t.Errorf("VM's PID 1 is at %s in hierarchy %s, want %s", f[2], f[1], "/"+e.cfg.CgroupParent+"/"+ids[0])
+		}
+	}
+	if parent, mine := readTrim(filepath.Join("/sys/fs/cgroup/cpuset", e.cfg.CgroupParent, "cpuset.cpus")),
+		readTrim(filepath.Join("/sys/fs/cgroup/cpuset", e.cfg.CgroupParent, ids[0], "cpuset.cpus")); mine == "" || mine != parent {
+		t.Errorf("VM's cpuset.cpus = %q, parent's %q: want the parent's", mine, parent)
+	}
+	// What a Kubernetes node needs of its seed and /etc.
+	gw := strings.TrimSuffix(strings.SplitN(e.cfg.Network, "/", 2)[0], "0") + "1"
+	for path, want := range map[string]string{
+		"/var/lib/cloud/seed/nocloud/meta-data": "biosUUID: " + biosUUID(ids[0]),
+		"/etc/resolv.conf":                      "nameserver " + gw + "\n",
+		"/etc/hosts":                            ips[0] + "\tweb-0",
+	} {
+		if got := guestFile(run.PID, path); !strings.Contains(got, want) {
+			t.Errorf("the VM's %s does not hold %q:\n%s", path, want, got)
+		}
 	}
 	ctl := exec.Command("nsenter", "-t", strconv.Itoa(run.PID), "-m", "-u", "-i", "-n", "-p", "/bin/systemctl", "is-active", "httpd")
 	if out, err := ctl.Output(); err != nil || strings.TrimSpace(string(out)) != "active" {

@@ -65,8 +65,10 @@ type Config struct {
 	// CgroupParent is the cgroup under which each VM gets its own
 	// (default kubevisor: /sys/fs/cgroup/<hierarchy>/kubevisor/<id>).
 	CgroupParent string
-	// Nameservers are given to VMs in their network config (none by
-	// default: there is no resolver on the VM network).
+	// Nameservers are given to VMs in their network config, and so in
+	// their /etc/resolv.conf. Default: the gateway, where no resolver
+	// listens (lookups of outside names fail at once), so that the file
+	// names a reachable server, as CoreDNS needs.
 	Nameservers []string
 	// StopTimeout bounds a clean power off before processes are killed.
 	StopTimeout time.Duration

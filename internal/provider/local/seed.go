@@ -42,6 +42,7 @@ func (p *Provider) writeSeed(rec *record, vm provider.VM) error {
 	md["kubevisor"] = map[string]any{
 		"provider": "local",
 		"vmID":     rec.ID,
+		"biosUUID": biosUUID(rec.ID),
 		"cgroup":   p.cg.Path(rec.ID),
 		"ip":       rec.IP,
 		"address":  strings.SplitN(rec.IP, "/", 2)[0],
@@ -75,10 +76,21 @@ func (p *Provider) networkConfig(rec *record) map[string]any {
 		"addresses": []any{rec.IP},
 		"routes":    []any{map[string]any{"to": "0.0.0.0/0", "via": p.gateway.Addr().String()}},
 	}
-	if len(p.cfg.Nameservers) > 0 {
-		eth["nameservers"] = map[string]any{"addresses": p.cfg.Nameservers}
-	}
+	eth["nameservers"] = map[string]any{"addresses": p.nameservers()}
 	return map[string]any{"version": 2, "ethernets": map[string]any{GuestInterface: eth}}
+}
+
+// nameservers are the VMs' name servers: the configured ones, or else the
+// gateway. No resolver listens there, so a lookup of an outside name fails
+// at once (ICMP port unreachable) instead of timing out, but the guest's
+// /etc/resolv.conf names a server it can reach: CoreDNS's forward plugin
+// refuses to start without one, and the kubelet copies the file into
+// pods with dnsPolicy Default.
+func (p *Provider) nameservers() []string {
+	if len(p.cfg.Nameservers) > 0 {
+		return p.cfg.Nameservers
+	}
+	return []string{p.gateway.Addr().String()}
 }
 
 // ensureScratch creates the VM's scratch directories, first filled with
