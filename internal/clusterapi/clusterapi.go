@@ -66,8 +66,10 @@ func ManagerOptions(s *runtime.Scheme, o *ctrl.Options) {
 	hasClusterName, _ := labels.NewRequirement(clusterv1.ClusterNameLabel, selection.Exists, nil)
 	sync := 10 * time.Minute
 	o.Cache = ctrlcache.Options{
-		SyncPeriod:       &sync,
-		DefaultTransform: ctrlcache.TransformStripManagedFields(),
+		SyncPeriod: &sync,
+		// No default transform that strips managedFields: the
+		// KubeadmControlPlane controller reads the Machines' managedFields
+		// (to work around an API server issue) and would patch forever.
 		ByObject: map[client.Object]ctrlcache.ByObject{
 			&corev1.Secret{}: {
 				Label: labels.NewSelector().Add(*hasClusterName),

@@ -6,6 +6,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/kubevisor/kubevisor/internal/clusterapi"
+	"github.com/kubevisor/kubevisor/internal/controller/clusteraddons"
 	"github.com/kubevisor/kubevisor/internal/controller/contentlibrary"
 	"github.com/kubevisor/kubevisor/internal/controller/infrastructure"
 	"github.com/kubevisor/kubevisor/internal/controller/oidcprovider"
@@ -51,6 +52,9 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, o controllerOptions
 		return err
 	}
 	if err := infrastructure.SetupWithManager(mgr, infrastructure.Options{}); err != nil {
+		return err
+	}
+	if err := (&clusteraddons.Reconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	if err := (&oidcprovider.Reconciler{Client: mgr.GetClient(), SSO: o.SSOIssuer, File: o.AuthenticationConfigFile}).SetupWithManager(mgr); err != nil {
