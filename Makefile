@@ -27,6 +27,11 @@ $(CONTROLLER_GEN): hack/tools/go.mod
 $(GOLANGCI_LINT): hack/tools/go.mod
 	cd hack/tools && GOBIN=$(TOOLS_BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint
 
+# Cluster API's own CLI, a real client the end-to-end tests run.
+CLUSTERCTL := $(TOOLS_BIN)/clusterctl
+$(CLUSTERCTL): hack/tools/clusterctl/go.mod
+	cd hack/tools/clusterctl && GOBIN=$(TOOLS_BIN) $(GO) install sigs.k8s.io/cluster-api/cmd/clusterctl
+
 .PHONY: generate
 generate: $(CONTROLLER_GEN) capi-crds ## Regenerate deepcopy code and our CRDs from api/.
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
@@ -104,7 +109,7 @@ verify-generate: generate ## Fail when generated files are stale.
 	  { echo "generated files are out of date: run 'make generate' and commit"; exit 1; }
 
 .PHONY: test
-test: build images tkr lint ## Static checks, unit, integration and end-to-end tests.
+test: build images tkr lint $(CLUSTERCTL) ## Static checks, unit, integration and end-to-end tests.
 	KUBEVISOR_BIN=$(BIN) $(GO) test $(TEST_FLAGS) -timeout 60m ./...
 
 ## --- benchmarks ------------------------------------------------------------

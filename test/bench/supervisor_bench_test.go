@@ -23,7 +23,7 @@ func BenchmarkColdStart(b *testing.B) {
 	for range b.N {
 		var times []time.Duration
 		for i := range 5 {
-			s, err := framework.NewSupervisor(framework.SupervisorOptions{})
+			s, err := framework.NewSupervisor(framework.SupervisorOptions{SmallImagesOnly: true})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -52,7 +52,7 @@ func BenchmarkColdStart(b *testing.B) {
 // been idle for 60 seconds.
 func BenchmarkIdleRSS(b *testing.B) {
 	for range b.N {
-		s := framework.StartSupervisor(b, framework.SupervisorOptions{})
+		s := framework.StartSupervisor(b, framework.SupervisorOptions{SmallImagesOnly: true})
 		time.Sleep(60 * time.Second) // the measurement is of an idle minute
 		rss, err := rssMiB(s.PID())
 		if err != nil {
@@ -67,7 +67,7 @@ func BenchmarkIdleRSS(b *testing.B) {
 // 50 per second (open loop) and reports the latency percentiles.
 func BenchmarkConfigMapCreateLatency(b *testing.B) {
 	for range b.N {
-		s := framework.StartSupervisor(b, framework.SupervisorOptions{})
+		s := framework.StartSupervisor(b, framework.SupervisorOptions{SmallImagesOnly: true})
 		cfg, err := s.RESTConfig()
 		if err != nil {
 			b.Fatal(err)

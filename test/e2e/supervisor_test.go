@@ -34,7 +34,7 @@ func TestSupervisorSQLite(t *testing.T) {
 // TestSupervisorEtcd runs checks 1, 4 and 5 against a real etcd.
 func TestSupervisorEtcd(t *testing.T) {
 	endpoint := framework.StartEtcd(t)
-	s := framework.StartSupervisor(t, framework.SupervisorOptions{DatastoreEndpoint: endpoint})
+	s := framework.StartSupervisor(t, framework.SupervisorOptions{DatastoreEndpoint: endpoint, SmallImagesOnly: true})
 	t.Run("APIResources", func(t *testing.T) { checkAPIResources(t, s) })
 	t.Run("AuthAndEncryption", func(t *testing.T) { checkAuthAndEncryption(t, s, endpoint) })
 	t.Run("SurvivesRestartAndSIGKILL", func(t *testing.T) { checkPersistence(t, s) })
@@ -43,7 +43,7 @@ func TestSupervisorEtcd(t *testing.T) {
 // TestSupervisorPostgres runs checks 1, 4 and 5 against a real PostgreSQL.
 func TestSupervisorPostgres(t *testing.T) {
 	endpoint := framework.StartPostgres(t)
-	s := framework.StartSupervisor(t, framework.SupervisorOptions{DatastoreEndpoint: endpoint})
+	s := framework.StartSupervisor(t, framework.SupervisorOptions{DatastoreEndpoint: endpoint, SmallImagesOnly: true})
 	t.Run("APIResources", func(t *testing.T) { checkAPIResources(t, s) })
 	t.Run("AuthAndEncryption", func(t *testing.T) { checkAuthAndEncryption(t, s, kineEndpoint(s)) })
 	t.Run("SurvivesRestartAndSIGKILL", func(t *testing.T) { checkPersistence(t, s) })

@@ -75,6 +75,10 @@ type SupervisorOptions struct {
 	DatastoreEndpoint string
 	// ExtraArgs are appended to `kubevisor server`.
 	ExtraArgs []string
+	// SmallImagesOnly seeds the default content library with the small
+	// busybox image only, not the Kubernetes release (hundreds of MB to
+	// import), for Supervisors that run no workload cluster.
+	SmallImagesOnly bool
 }
 
 // Supervisor is a `kubevisor server` process under test.
@@ -180,6 +184,19 @@ func (s *Supervisor) Start() error {
 	}
 	if s.Opts.DatastoreEndpoint != "" {
 		args = append(args, "--datastore-endpoint", s.Opts.DatastoreEndpoint)
+	}
+	if s.Opts.SmallImagesOnly {
+		dir := filepath.Join(s.Opts.DataDir, "seed")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		small := filepath.Join(filepath.Dir(s.bin), "images", "kubevisor-busybox.ova")
+		if _, err := os.Stat(small); err == nil {
+			if err := os.Link(small, filepath.Join(dir, "kubevisor-busybox.ova")); err != nil && !os.IsExist(err) {
+				return err
+			}
+		}
+		args = append(args, "--image-seed-dir", dir)
 	}
 	args = append(args, s.Opts.ExtraArgs...)
 	cmd := exec.Command(s.bin, args...)
