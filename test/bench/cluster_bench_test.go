@@ -72,9 +72,7 @@ func BenchmarkClusterApplyToReadyNodes(b *testing.B) {
 			times = append(times, d)
 			b.Logf("cluster %d: 2 Ready nodes %s after apply", i+1, d.Round(time.Second))
 			if i == 0 {
-				for _, f := range vmCgroupProcs() {
-					vmRSS = append(vmRSS, f)
-				}
+				vmRSS = append(vmRSS, vmCgroupProcs()...)
 			}
 			if _, err := s.Kubectl(ctx, nil, "delete", "cluster", ns, "-n", ns, "--wait=true", "--timeout=5m"); err != nil {
 				b.Fatal(err)

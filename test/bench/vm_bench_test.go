@@ -267,4 +267,3 @@ func loadRPS(addr string, d time.Duration) float64 {
 	wg.Wait()
 	return float64(total) / d.Seconds()
 }
-

@@ -135,7 +135,7 @@ spec:
 		kv.ok(t, "", "library", "create", mirror, "--subscribe", url, "--ca-file", filepath.Join(s.Opts.DataDir, "pki", "ca.crt"), "--on-demand")
 		waitFor(t, time.Minute, "the mirrored item", func() error {
 			out, _, err := kv.run(t, "", "library", "items", mirror)
-			if err == nil && !(strings.Contains(out, "base") && strings.Contains(out, "false")) {
+			if err == nil && (!strings.Contains(out, "base") || !strings.Contains(out, "false")) {
 				err = fmt.Errorf("not mirrored (on demand, not cached) yet:\n%s", out)
 			}
 			return err

@@ -22,7 +22,7 @@ const ZoneLabel = "topology.kubernetes.io/zone"
 // blocked is a resolution failure the user must fix; it is reported on a
 // condition, not returned as an error.
 type blocked struct {
-	condition, reason, message string
+	reason, message string
 }
 
 func (b *blocked) Error() string { return b.message }

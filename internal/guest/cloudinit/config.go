@@ -472,16 +472,24 @@ func validName(n string) bool {
 		return false
 	}
 	for _, r := range n {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+		if !nameRune(r) {
 			return false
 		}
 	}
 	return n[0] != '-'
 }
 
+// alnum reports whether r is an ASCII letter or digit.
+func alnum(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+}
+
+// nameRune reports whether r may appear in a user or group name.
+func nameRune(r rune) bool { return alnum(r) || r == '_' || r == '-' || r == '.' }
+
 func shellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,@%+", r))
+		return !alnum(r) && !strings.ContainsRune("-_./=:,@%+", r)
 	}) < 0 {
 		return s
 	}

@@ -69,7 +69,7 @@ func Parse(b []byte, md MetaData) (UserData, error) {
 	case strings.HasPrefix(strings.ToLower(first), "content-type:"), strings.HasPrefix(strings.ToLower(first), "mime-version:"):
 		return UserData{}, errors.New("MIME multipart user data is not supported: use #cloud-config or a #! script")
 	default:
-		return UserData{}, fmt.Errorf("unrecognized user data: the first line %q is neither #cloud-config nor #!", truncate(first, 40))
+		return UserData{}, fmt.Errorf("unrecognized user data: the first line %q starts with neither #cloud-config nor #! (a script)", truncate(first, 40))
 	}
 }
 

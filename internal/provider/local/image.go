@@ -192,9 +192,10 @@ func extractTar(r io.Reader, root string) error {
 			}
 		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 			m := uint32(unix.S_IFIFO)
-			if h.Typeflag == tar.TypeChar {
+			switch h.Typeflag {
+			case tar.TypeChar:
 				m = unix.S_IFCHR
-			} else if h.Typeflag == tar.TypeBlock {
+			case tar.TypeBlock:
 				m = unix.S_IFBLK
 			}
 			_ = os.RemoveAll(target)
