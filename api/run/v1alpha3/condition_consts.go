@@ -92,6 +92,13 @@ const (
 	// WaitingForConditionsReason: Ready is not true because some of the
 	// conditions it summarises are not reported yet.
 	WaitingForConditionsReason = "WaitingForConditions"
+	// InvalidSpecReason: Ready is false because the cluster's spec cannot
+	// be turned into a Cluster API Cluster; the message names the field.
+	InvalidSpecReason = "InvalidSpec"
+	// ClusterNameConflictReason: Ready is false because a Cluster API Cluster
+	// of the same name, not created for this TanzuKubernetesCluster, already
+	// exists in the namespace.
+	ClusterNameConflictReason = "ClusterNameConflict"
 )
 
 // TanzuKubernetesRelease conditions and their reasons. Ready is true when

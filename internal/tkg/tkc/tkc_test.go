@@ -259,8 +259,10 @@ func TestToClusterErrors(t *testing.T) {
 		wantText  string
 	}{
 		{
-			name:      "unknown CNI",
-			edit:      func(t *runv1.TanzuKubernetesCluster) { t.Spec.Settings = &runv1.Settings{Network: &runv1.Network{CNI: &runv1.CNIConfiguration{Name: "cilium"}}} },
+			name: "unknown CNI",
+			edit: func(t *runv1.TanzuKubernetesCluster) {
+				t.Spec.Settings = &runv1.Settings{Network: &runv1.Network{CNI: &runv1.CNIConfiguration{Name: "cilium"}}}
+			},
 			wantField: "spec.settings.network.cni.name", wantText: `"cilium"`,
 		},
 		{

@@ -1,0 +1,168 @@
+package tanzukubernetescluster
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/klog/v2"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	runv1 "github.com/kubevisor/kubevisor/api/run/v1alpha3"
+	"github.com/kubevisor/kubevisor/internal/tkg/tkc"
+)
+
+// Finalizer keeps a TanzuKubernetesCluster until its Cluster is deleted.
+const Finalizer = "tanzukubernetescluster.run.tanzu.vmware.com"
+
+// deletePollInterval is how often a deleting TKC checks whether its
+// Cluster is gone, on top of the Cluster's own deletion event.
+const deletePollInterval = 5 * time.Second
+
+var _ reconcile.Reconciler = &Reconciler{}
+
+// Reconciler keeps a Cluster API Cluster for every TanzuKubernetesCluster.
+type Reconciler struct {
+	Client client.Client
+}
+
+// SetupWithManager registers the controller.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("tanzukubernetescluster").
+		For(&runv1.TanzuKubernetesCluster{}).
+		Owns(&clusterv1.Cluster{}).
+		Complete(r)
+}
+
+// Reconcile brings the TKC's Cluster in line with the TKC and mirrors the
+// Cluster's state on the TKC's status.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	t := &runv1.TanzuKubernetesCluster{}
+	if err := r.Client.Get(ctx, req.NamespacedName, t); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !t.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, t)
+	}
+	if controllerutil.AddFinalizer(t, Finalizer) {
+		if err := r.Client.Update(ctx, t); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+		}
+	}
+	return ctrl.Result{}, r.reconcileNormal(ctx, t)
+}
+
+// reconcileNormal creates or updates the Cluster, then the status.
+func (r *Reconciler) reconcileNormal(ctx context.Context, t *runv1.TanzuKubernetesCluster) error {
+	desired, convErr := tkc.ToCluster(t)
+	cluster, err := r.getCluster(ctx, t)
+	if err != nil {
+		return err
+	}
+	var o observation
+	switch {
+	case convErr != nil:
+		o.invalidSpec = convErr
+	case cluster == nil:
+		if err := controllerutil.SetControllerReference(t, desired, r.Client.Scheme()); err != nil {
+			return err
+		}
+		if err := r.Client.Create(ctx, desired); err != nil {
+			return fmt.Errorf("creating Cluster %s: %w", klog.KObj(desired), err)
+		}
+		ctrl.LoggerFrom(ctx).Info("Created the Cluster", "cluster", klog.KObj(desired))
+		cluster, o.updated = desired, true
+	case !metav1.IsControlledBy(cluster, t):
+		o.nameConflict = true
+	default:
+		if o.updated, err = r.updateCluster(ctx, cluster, desired); err != nil {
+			return err
+		}
+	}
+	o.cluster = cluster
+	return r.patchStatus(ctx, t, computeStatus(t, o))
+}
+
+// getCluster returns the Cluster named after t, or nil.
+func (r *Reconciler) getCluster(ctx context.Context, t *runv1.TanzuKubernetesCluster) (*clusterv1.Cluster, error) {
+	c := &clusterv1.Cluster{}
+	err := r.Client.Get(ctx, client.ObjectKeyFromObject(t), c)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading Cluster %s: %w", klog.KObj(t), err)
+	}
+	return c, nil
+}
+
+// updateCluster writes desired's fields to cluster when they differ, and
+// reports whether the Cluster changed.
+func (r *Reconciler) updateCluster(ctx context.Context, cluster, desired *clusterv1.Cluster) (bool, error) {
+	merged := merge(cluster, desired)
+	if equality.Semantic.DeepEqual(merged.Spec, cluster.Spec) && equality.Semantic.DeepEqual(merged.Labels, cluster.Labels) {
+		return false, nil
+	}
+	before := cluster.ResourceVersion
+	if err := r.Client.Update(ctx, merged); err != nil {
+		return false, fmt.Errorf("updating Cluster %s: %w", klog.KObj(cluster), err)
+	}
+	// An update that admission turns back into the stored object is not
+	// written, and keeps the resource version.
+	changed := merged.ResourceVersion != before
+	if changed {
+		ctrl.LoggerFrom(ctx).Info("Updated the Cluster", "cluster", klog.KObj(cluster))
+	}
+	*cluster = *merged
+	return changed, nil
+}
+
+// reconcileDelete deletes the Cluster and removes the finalizer once it is
+// gone.
+func (r *Reconciler) reconcileDelete(ctx context.Context, t *runv1.TanzuKubernetesCluster) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(t, Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	cluster, err := r.getCluster(ctx, t)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if cluster != nil && metav1.IsControlledBy(cluster, t) {
+		if cluster.DeletionTimestamp.IsZero() {
+			if err := r.Client.Delete(ctx, cluster, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
+				return ctrl.Result{}, fmt.Errorf("deleting Cluster %s: %w", klog.KObj(cluster), err)
+			}
+			ctrl.LoggerFrom(ctx).Info("Deleting the Cluster", "cluster", klog.KObj(cluster))
+		}
+		if err := r.patchStatus(ctx, t, computeStatus(t, observation{cluster: cluster})); err != nil {
+			return ctrl.Result{}, err
+		}
+		return ctrl.Result{RequeueAfter: deletePollInterval}, nil
+	}
+	controllerutil.RemoveFinalizer(t, Finalizer)
+	if err := r.Client.Update(ctx, t); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	return ctrl.Result{}, nil
+}
+
+// patchStatus writes status to t when it differs from t's.
+func (r *Reconciler) patchStatus(ctx context.Context, t *runv1.TanzuKubernetesCluster, status runv1.TanzuKubernetesClusterStatus) error {
+	if equality.Semantic.DeepEqual(t.Status, status) {
+		return nil
+	}
+	orig := t.DeepCopy()
+	t.Status = status
+	if err := r.Client.Status().Patch(ctx, t, client.MergeFrom(orig)); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("updating status: %w", err)
+	}
+	return nil
+}
