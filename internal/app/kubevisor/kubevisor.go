@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 	"k8s.io/klog/v2"
 
+	"github.com/kubevisor/kubevisor/internal/cli/cluster"
 	"github.com/kubevisor/kubevisor/internal/cli/library"
 	"github.com/kubevisor/kubevisor/internal/cli/namespace"
 	"github.com/kubevisor/kubevisor/internal/cli/sso"
@@ -67,6 +68,7 @@ func Run(ctx context.Context, streams Streams, args []string) error {
 		namespace.NewCommand(),
 		library.NewCommand(),
 		sso.NewCommand(),
+		cluster.NewCommand(),
 	)
 	return root.ExecuteContext(ctx)
 }
