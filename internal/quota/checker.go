@@ -144,24 +144,35 @@ func (c *Checker) Admit(ctx context.Context, a Admission) error {
 // SupervisorNamespace: the one of the same name, or the one whose
 // status.namespace is namespace. A namespace without one has no limits.
 func LimitsOf(ctx context.Context, reader client.Reader, namespace string) (Limits, error) {
+	sn, err := SupervisorNamespaceOf(ctx, reader, namespace)
+	if err != nil || sn == nil {
+		return Limits{}, err
+	}
+	return limitsFrom(sn), nil
+}
+
+// SupervisorNamespaceOf returns the SupervisorNamespace of namespace: the
+// one of the same name, or the one whose status.namespace is namespace. It
+// returns nil, nil for a namespace without one.
+func SupervisorNamespaceOf(ctx context.Context, reader client.Reader, namespace string) (*kubevisorv1.SupervisorNamespace, error) {
 	sn := &kubevisorv1.SupervisorNamespace{}
 	err := reader.Get(ctx, client.ObjectKey{Name: namespace}, sn)
 	switch {
 	case err == nil && (sn.Status.Namespace == "" || sn.Status.Namespace == namespace):
-		return limitsFrom(sn), nil
+		return sn, nil
 	case err != nil && !apierrors.IsNotFound(err):
-		return Limits{}, fmt.Errorf("reading SupervisorNamespace %s: %w", namespace, err)
+		return nil, fmt.Errorf("reading SupervisorNamespace %s: %w", namespace, err)
 	}
 	var list kubevisorv1.SupervisorNamespaceList
 	if err := reader.List(ctx, &list); err != nil {
-		return Limits{}, fmt.Errorf("listing SupervisorNamespaces: %w", err)
+		return nil, fmt.Errorf("listing SupervisorNamespaces: %w", err)
 	}
 	for i := range list.Items {
 		if list.Items[i].Status.Namespace == namespace {
-			return limitsFrom(&list.Items[i]), nil
+			return &list.Items[i], nil
 		}
 	}
-	return Limits{}, nil
+	return nil, nil
 }
 
 func limitsFrom(sn *kubevisorv1.SupervisorNamespace) Limits {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kubevisor/kubevisor/internal/clusterapi"
 	"github.com/kubevisor/kubevisor/internal/controller/clusteraddons"
+	"github.com/kubevisor/kubevisor/internal/controller/clusterclass"
 	"github.com/kubevisor/kubevisor/internal/controller/contentlibrary"
 	"github.com/kubevisor/kubevisor/internal/controller/infrastructure"
 	"github.com/kubevisor/kubevisor/internal/controller/oidcprovider"
@@ -20,6 +21,7 @@ import (
 	"github.com/kubevisor/kubevisor/internal/library"
 	"github.com/kubevisor/kubevisor/internal/provider"
 	"github.com/kubevisor/kubevisor/internal/quota"
+	"github.com/kubevisor/kubevisor/internal/tkg"
 	"github.com/kubevisor/kubevisor/internal/sso/authnconfig"
 	"github.com/kubevisor/kubevisor/internal/webhook"
 )
@@ -70,7 +72,13 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, o controllerOptions
 		return err
 	}
 	webhook.SetupSupervisorNamespaceAdmission(mgr)
-	webhook.SetupVirtualMachineAdmission(mgr, quota.NewChecker(mgr.GetAPIReader()))
+	checker := quota.NewChecker(mgr.GetAPIReader())
+	webhook.SetupVirtualMachineAdmission(mgr, checker)
+	if err := (&clusterclass.Reconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	resolver := &tkg.Resolver{Reader: mgr.GetAPIReader()}
+	webhook.SetupClusterAdmission(mgr, resolver, &tkg.Validator{Reader: mgr.GetAPIReader(), Quota: checker})
 	if err := (&volume.ClaimReconciler{Client: mgr.GetClient(), Root: o.VolumesDir}).SetupWithManager(mgr); err != nil {
 		return err
 	}
