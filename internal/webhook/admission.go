@@ -17,6 +17,8 @@ func AdmissionWebhooks(baseURL string, caBundle []byte) (*admissionregistrationv
 			"kubevisor.io", "v1alpha1", "supervisornamespaces", admissionregistrationv1.ClusterScope),
 		validatingWebhook("virtualmachines.vmoperator.vmware.com", baseURL+VirtualMachinePath, caBundle,
 			"vmoperator.vmware.com", "v1alpha3", "virtualmachines", admissionregistrationv1.NamespacedScope),
+		validatingWebhook("tanzukubernetesclusters.run.tanzu.vmware.com", baseURL+TanzuKubernetesClusterPath, caBundle,
+			"run.tanzu.vmware.com", "v1alpha3", "tanzukubernetesclusters", admissionregistrationv1.NamespacedScope),
 	}
 	var mutating []admissionregistrationv1.MutatingWebhook
 

@@ -7,11 +7,8 @@ import (
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	runv1 "github.com/kubevisor/kubevisor/api/run/v1alpha3"
+	"github.com/kubevisor/kubevisor/internal/tkg"
 )
-
-// tkrDataVariable is the variable the Cluster mutating webhook adds with
-// the resolved release's data; the TKC does not own it.
-const tkrDataVariable = "TKR_DATA"
 
 // merge returns a copy of current with the fields a TKC owns taken from
 // desired. What admission adds to a Cluster is kept, so that merging an
@@ -80,7 +77,7 @@ func mergeVariables(current, desired []clusterv1.ClusterVariable) []clusterv1.Cl
 	var out []clusterv1.ClusterVariable
 	seen := map[string]bool{}
 	for _, c := range current {
-		if c.Name == tkrDataVariable {
+		if c.Name == tkg.TKRDataVariable {
 			out = append(out, c)
 			continue
 		}
