@@ -2,7 +2,9 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"regexp"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -11,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	runv1 "github.com/kubevisor/kubevisor/api/run/v1alpha3"
+	"github.com/kubevisor/kubevisor/internal/tkg"
 	"github.com/kubevisor/kubevisor/internal/tkg/tkc"
 )
 
@@ -72,8 +75,49 @@ func (v *TanzuKubernetesClusterValidator) Handle(ctx context.Context, req admiss
 		return admission.Denied(err.Error())
 	}
 	warnings, err := v.Validate(ctx, cluster, true)
+	var refused *tkg.RefusedError
+	if errors.As(err, &refused) {
+		return admission.Denied((&tkg.RefusedError{Field: tkcField(refused.Field), Message: refused.Message}).Error()).WithWarnings(warnings...)
+	}
 	if err != nil {
 		return refusal(err).WithWarnings(warnings...)
 	}
 	return admission.Allowed("").WithWarnings(warnings...)
+}
+
+// poolOverride matches a node pool's variable override in a Cluster field
+// path: the pool's index, the variable and what follows it.
+var poolOverride = regexp.MustCompile(`^spec\.topology\.workers\.machineDeployments\[(\d+)\]\.variables\.overrides\[(\w+)\](.*)$`)
+
+// clusterVariable matches a cluster-level variable in a Cluster field path.
+var clusterVariable = regexp.MustCompile(`^spec\.topology\.variables\[(\w+)\](.*)$`)
+
+// tkcFields are the TKC fields, under the control plane or a node pool,
+// that the converted Cluster's variables come from.
+var tkcFields = map[string]string{
+	tkc.VMClassVariable:             "vmClass",
+	tkc.StorageClassVariable:        "storageClass",
+	tkc.ControlPlaneVolumesVariable: "volumes",
+	tkc.NodePoolVolumesVariable:     "volumes",
+}
+
+// tkcField translates the path of a field of the converted Cluster into
+// the TanzuKubernetesCluster field it came from, so that the user is told
+// what to change in the object they wrote. Paths with no counterpart are
+// returned as they are.
+func tkcField(field string) string {
+	if field == "spec.topology.version" {
+		return "spec.topology.controlPlane.tkr.reference.name"
+	}
+	if m := poolOverride.FindStringSubmatch(field); m != nil {
+		if f, ok := tkcFields[m[2]]; ok {
+			return "spec.topology.nodePools[" + m[1] + "]." + f + m[3]
+		}
+	}
+	if m := clusterVariable.FindStringSubmatch(field); m != nil {
+		if f, ok := tkcFields[m[1]]; ok {
+			return "spec.topology.controlPlane." + f + m[2]
+		}
+	}
+	return field
 }

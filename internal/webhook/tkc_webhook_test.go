@@ -76,7 +76,7 @@ func TestTanzuKubernetesClusterValidator(t *testing.T) {
 		{name: "create", op: admissionv1.Create, obj: tkc(), validate: refuseXLarge, wantAllowed: true, wantCalled: true},
 		{
 			name: "create refused by the validator", op: admissionv1.Create, obj: tkc(bigger), validate: refuseXLarge, wantCalled: true,
-			wantCode: http.StatusForbidden, wantMessage: "spec.topology.workers.machineDeployments[0].variables.overrides[vmClass]: VirtualMachineClass best-effort-xlarge is not bound",
+			wantCode: http.StatusForbidden, wantMessage: "spec.topology.nodePools[0].vmClass: VirtualMachineClass best-effort-xlarge is not bound",
 		},
 		{
 			name: "create that cannot be converted", op: admissionv1.Create, obj: tkc(noTKR), validate: refuseXLarge,
@@ -133,5 +133,23 @@ func TestTanzuKubernetesClusterValidator(t *testing.T) {
 				t.Errorf("warnings = %v, want the validator's", resp.Warnings)
 			}
 		})
+	}
+}
+
+func TestTKCField(t *testing.T) {
+	tests := map[string]string{
+		"spec.topology.version":                                                                                       "spec.topology.controlPlane.tkr.reference.name",
+		"spec.topology.variables[vmClass]":                                                                            "spec.topology.controlPlane.vmClass",
+		"spec.topology.variables[storageClass]":                                                                       "spec.topology.controlPlane.storageClass",
+		`spec.topology.variables[controlPlaneVolumes] volume "etcd" storageClass`:                                     `spec.topology.controlPlane.volumes volume "etcd" storageClass`,
+		"spec.topology.workers.machineDeployments[2].variables.overrides[vmClass]":                                    "spec.topology.nodePools[2].vmClass",
+		`spec.topology.workers.machineDeployments[0].variables.overrides[nodePoolVolumes] volume "data" storageClass`: `spec.topology.nodePools[0].volumes volume "data" storageClass`,
+		"spec.topology.variables[proxy]":                                                                              "spec.topology.variables[proxy]",
+		"metadata.annotations[x]":                                                                                     "metadata.annotations[x]",
+	}
+	for in, want := range tests {
+		if got := tkcField(in); got != want {
+			t.Errorf("tkcField(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
