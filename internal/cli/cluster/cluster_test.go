@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
@@ -538,5 +540,38 @@ ready      running    True    v1.35.0+vmware.1-kubevisor.1     1               2
 	out, _, err = run(t, e, "list", "-n", "empty")
 	if err != nil || !strings.Contains(out, "No clusters in namespace empty") {
 		t.Errorf("list -n empty: %q, %v", out, err)
+	}
+}
+
+func TestNamespace(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config")
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["a"] = &clientcmdapi.Cluster{Server: "https://127.0.0.1:1"}
+	cfg.AuthInfos["u"] = &clientcmdapi.AuthInfo{Token: "t"}
+	cfg.Contexts["with"] = &clientcmdapi.Context{Cluster: "a", AuthInfo: "u", Namespace: "team-x"}
+	cfg.Contexts["without"] = &clientcmdapi.Context{Cluster: "a", AuthInfo: "u"}
+	cfg.CurrentContext = "with"
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HOME", dir)
+	t.Setenv("KUBECONFIG", "")
+	tests := []struct {
+		name, kubeconfig, context, flag, want string
+	}{
+		{name: "context's namespace", kubeconfig: path, want: "team-x"},
+		{name: "flag wins", kubeconfig: path, flag: "team-y", want: "team-y"},
+		{name: "context without one", kubeconfig: path, context: "without", want: "default"},
+		{name: "no kubeconfig", want: "default"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &env{namespace: tt.flag}
+			e.kc.Kubeconfig, e.kc.Context = tt.kubeconfig, tt.context
+			if got := e.ns(); got != tt.want {
+				t.Errorf("ns() = %s, want %s", got, tt.want)
+			}
+		})
 	}
 }
