@@ -13,6 +13,7 @@ import (
 	"github.com/kubevisor/kubevisor/internal/controller/oidcprovider"
 	"github.com/kubevisor/kubevisor/internal/controller/storagepolicy"
 	"github.com/kubevisor/kubevisor/internal/controller/supervisornamespace"
+	"github.com/kubevisor/kubevisor/internal/controller/tanzukubernetescluster"
 	"github.com/kubevisor/kubevisor/internal/controller/tanzukubernetesrelease"
 	"github.com/kubevisor/kubevisor/internal/controller/virtualmachine"
 	"github.com/kubevisor/kubevisor/internal/controller/virtualmachineservice"
@@ -21,8 +22,8 @@ import (
 	"github.com/kubevisor/kubevisor/internal/library"
 	"github.com/kubevisor/kubevisor/internal/provider"
 	"github.com/kubevisor/kubevisor/internal/quota"
-	"github.com/kubevisor/kubevisor/internal/tkg"
 	"github.com/kubevisor/kubevisor/internal/sso/authnconfig"
+	"github.com/kubevisor/kubevisor/internal/tkg"
 	"github.com/kubevisor/kubevisor/internal/webhook"
 )
 
@@ -78,7 +79,12 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, o controllerOptions
 		return err
 	}
 	resolver := &tkg.Resolver{Reader: mgr.GetAPIReader()}
-	webhook.SetupClusterAdmission(mgr, resolver, &tkg.Validator{Reader: mgr.GetAPIReader(), Quota: checker})
+	validator := &tkg.Validator{Reader: mgr.GetAPIReader(), Quota: checker}
+	webhook.SetupClusterAdmission(mgr, resolver, validator)
+	webhook.SetupTanzuKubernetesClusterAdmission(mgr, validator.ValidateCluster)
+	if err := (&tanzukubernetescluster.Reconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return err
+	}
 	if err := (&volume.ClaimReconciler{Client: mgr.GetClient(), Root: o.VolumesDir}).SetupWithManager(mgr); err != nil {
 		return err
 	}

@@ -19,8 +19,13 @@ func AdmissionWebhooks(baseURL string, caBundle []byte) (*admissionregistrationv
 			"vmoperator.vmware.com", "v1alpha3", "virtualmachines", admissionregistrationv1.NamespacedScope),
 		validatingWebhook("tanzukubernetesclusters.run.tanzu.vmware.com", baseURL+TanzuKubernetesClusterPath, caBundle,
 			"run.tanzu.vmware.com", "v1alpha3", "tanzukubernetesclusters", admissionregistrationv1.NamespacedScope),
+		validatingWebhook("tkg.clusters.cluster.x-k8s.io", baseURL+ClusterValidatePath, caBundle,
+			"cluster.x-k8s.io", "v1beta2", "clusters", admissionregistrationv1.NamespacedScope),
 	}
-	var mutating []admissionregistrationv1.MutatingWebhook
+	mutating := []admissionregistrationv1.MutatingWebhook{
+		mutatingWebhook("tkr-resolver.clusters.cluster.x-k8s.io", baseURL+ClusterResolvePath, caBundle,
+			"cluster.x-k8s.io", "v1beta2", "clusters", admissionregistrationv1.NamespacedScope),
+	}
 
 	var v *admissionregistrationv1.ValidatingWebhookConfiguration
 	if len(validating) > 0 {
@@ -54,6 +59,22 @@ func validatingWebhook(name, url string, caBundle []byte, group, version, resour
 				Scope:       ptrTo(scope),
 			},
 		}},
+	}
+}
+
+// mutatingWebhook is validatingWebhook's mutating twin. Kubernetes calls it
+// again when a later webhook changes the object.
+func mutatingWebhook(name, url string, caBundle []byte, group, version, resource string, scope admissionregistrationv1.ScopeType) admissionregistrationv1.MutatingWebhook {
+	v := validatingWebhook(name, url, caBundle, group, version, resource, scope)
+	return admissionregistrationv1.MutatingWebhook{
+		Name:                    v.Name,
+		ClientConfig:            v.ClientConfig,
+		SideEffects:             v.SideEffects,
+		AdmissionReviewVersions: v.AdmissionReviewVersions,
+		FailurePolicy:           v.FailurePolicy,
+		TimeoutSeconds:          v.TimeoutSeconds,
+		Rules:                   v.Rules,
+		ReinvocationPolicy:      ptrTo(admissionregistrationv1.IfNeededReinvocationPolicy),
 	}
 }
 
