@@ -24,9 +24,11 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	kubevisorv1 "github.com/kubevisor/kubevisor/api/kubevisor/v1alpha1"
 	"github.com/kubevisor/kubevisor/config/bootstrap"
 	"github.com/kubevisor/kubevisor/config/crd"
 	"github.com/kubevisor/kubevisor/internal/apiserver"
@@ -160,7 +162,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 
-	var crdsReady, webhooksReady atomic.Bool
+	var crdsReady, webhooksReady, defaultsReady atomic.Bool
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return sso.Start(gctx) })
 
@@ -186,6 +188,7 @@ func Run(ctx context.Context, o Options) error {
 		},
 			apiserver.Check{Name: "kubevisor-crds", Check: flagCheck(&crdsReady, "CRDs are not installed yet")},
 			apiserver.Check{Name: "kubevisor-webhooks", Check: flagCheck(&webhooksReady, "webhook server is not serving yet")},
+			apiserver.Check{Name: "kubevisor-defaults", Check: flagCheck(&defaultsReady, "the default VM classes do not exist yet")},
 		)
 		if err != nil {
 			return fmt.Errorf("kube-apiserver: %w", err)
@@ -260,6 +263,13 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 		webhooksReady.Store(true)
+
+		// Ready means usable: a namespace created right away may name the
+		// default VM classes.
+		if err := waitDefaults(gctx, mgr.GetAPIReader()); err != nil {
+			return err
+		}
+		defaultsReady.Store(true)
 
 		if err := waitReady(gctx, restCfg); err != nil {
 			return err
@@ -400,6 +410,21 @@ func toUnstructured(s *runtime.Scheme, obj runtime.Object) (*unstructured.Unstru
 	return u, nil
 }
 
+// waitDefaults waits until the default VM classes exist: the leader
+// creates them once its manager runs.
+func waitDefaults(ctx context.Context, reader client.Reader) error {
+	classes := kubevisorv1.DefaultVirtualMachineClasses()
+	return wait.PollUntilContextCancel(ctx, 250*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		for i := range classes {
+			err := reader.Get(ctx, client.ObjectKeyFromObject(&classes[i]), &kubevisorv1.ClusterVirtualMachineClass{})
+			if err != nil {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+}
+
 func flagCheck(flag *atomic.Bool, msg string) func(*http.Request) error {
 	return func(*http.Request) error {
 		if !flag.Load() {
@@ -412,7 +437,7 @@ func flagCheck(flag *atomic.Bool, msg string) func(*http.Request) error {
 // waitServing waits until the API server answers authenticated requests;
 // its own readiness still excludes kubevisor's checks at this point.
 func waitServing(ctx context.Context, cfg *rest.Config) error {
-	return pollPath(ctx, cfg, "/readyz?exclude=kubevisor-crds&exclude=kubevisor-webhooks")
+	return pollPath(ctx, cfg, "/readyz?exclude=kubevisor-crds&exclude=kubevisor-webhooks&exclude=kubevisor-defaults")
 }
 
 func waitReady(ctx context.Context, cfg *rest.Config) error {

@@ -53,8 +53,15 @@ type Resolution struct {
 	OSImage *runv1.OSImage
 }
 
-// KubernetesVersion is the version a Cluster's topology carries.
-func (r Resolution) KubernetesVersion() string { return r.TKR.Spec.Kubernetes.Version }
+// KubernetesVersion is the version a Cluster's topology carries: the
+// release's Kubernetes version without its build metadata
+// (v1.36.3+vmware.1 becomes v1.36.3), because that is what the release's
+// kubelets report and Cluster API requires a Machine's version and its
+// Node's kubelet version to be the same.
+func (r Resolution) KubernetesVersion() string {
+	v, _, _ := strings.Cut(r.TKR.Spec.Kubernetes.Version, "+")
+	return v
+}
 
 // Data is the TKR_DATA entry of the resolution.
 func (r Resolution) Data() TKRDataValue {
@@ -162,7 +169,7 @@ func pick(items []runv1.TanzuKubernetesRelease, want, current string, selector l
 		if !selector.Matches(labels.Set(tkr.Labels)) {
 			continue
 		}
-		if tkr.Name == current && tkr.Spec.Kubernetes.Version == want && usable(tkr) == "" {
+		if tkr.Name == current && (Resolution{TKR: tkr}).KubernetesVersion() == want && usable(tkr) == "" {
 			return tkr, nil
 		}
 		if usable(tkr) != "" {

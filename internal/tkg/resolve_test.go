@@ -87,8 +87,8 @@ func TestResolve(t *testing.T) {
 			t.Errorf("%q: %v", tc.version, err)
 			continue
 		}
-		if res.TKR.Name != tc.wantTKR || c.Labels[runv1.LabelTKR] != tc.wantTKR || c.Spec.Topology.Version != "v1.36.3+vmware.1" {
-			t.Errorf("%q: TKR %s label %q version %q, want %s and v1.36.3+vmware.1", tc.version, res.TKR.Name, c.Labels[runv1.LabelTKR], c.Spec.Topology.Version, tc.wantTKR)
+		if res.TKR.Name != tc.wantTKR || c.Labels[runv1.LabelTKR] != tc.wantTKR || c.Spec.Topology.Version != "v1.36.3" {
+			t.Errorf("%q: TKR %s label %q version %q, want %s and v1.36.3", tc.version, res.TKR.Name, c.Labels[runv1.LabelTKR], c.Spec.Topology.Version, tc.wantTKR)
 		}
 		var data TKRData
 		if len(c.Spec.Topology.Variables) != 1 || c.Spec.Topology.Variables[0].Name != TKRDataVariable {
@@ -97,7 +97,7 @@ func TestResolve(t *testing.T) {
 		if err := json.Unmarshal(c.Spec.Topology.Variables[0].Value.Raw, &data); err != nil {
 			t.Fatal(err)
 		}
-		d := data["v1.36.3+vmware.1"]
+		d := data["v1.36.3"]
 		if d.OSImageRef["name"] != "debian-12-amd64-"+tc.wantTKR || d.KubernetesSpec.ImageRepository != "kubevisor.local/k8s" || d.Labels["os-name"] != "debian" {
 			t.Errorf("%q: TKR_DATA %+v", tc.version, data)
 		}

@@ -127,7 +127,7 @@ func (e *env) setAvailable() {
 		e.t.Fatal(err)
 	}
 	c.Status.Phase = string(clusterv1.ClusterPhaseProvisioned)
-	c.Status.Workers = &clusterv1.WorkersStatus{Replicas: ptr[int32](2)}
+	c.Status.ControlPlane, c.Status.Workers = sizedStatus(newTKC())
 	for _, typ := range []string{clusterv1.ClusterAvailableCondition, clusterv1.ClusterControlPlaneAvailableCondition, clusterv1.ClusterWorkersAvailableCondition} {
 		meta.SetStatusCondition(&c.Status.Conditions, metav1.Condition{Type: typ, Status: metav1.ConditionTrue, Reason: "Available"})
 	}
@@ -333,10 +333,13 @@ func TestPhase(t *testing.T) {
 		return metav1.Condition{Type: typ, Status: s, Reason: "R"}
 	}
 	cluster := func(phase string, conds ...metav1.Condition) *clusterv1.Cluster {
-		return &clusterv1.Cluster{Status: clusterv1.ClusterStatus{Phase: phase, Conditions: conds}}
+		cp, w := sizedStatus(newTKC())
+		return &clusterv1.Cluster{Status: clusterv1.ClusterStatus{Phase: phase, Conditions: conds, ControlPlane: cp, Workers: w}}
 	}
 	available := cond(clusterv1.ClusterAvailableCondition, metav1.ConditionTrue)
 	unavailable := cond(clusterv1.ClusterAvailableCondition, metav1.ConditionFalse)
+	short := cluster("Provisioned", available)
+	short.Status.Workers.AvailableReplicas = ptr(*short.Status.Workers.AvailableReplicas - 1)
 	now := metav1.NewTime(time.Now())
 	tests := []struct {
 		name     string
@@ -349,6 +352,7 @@ func TestPhase(t *testing.T) {
 		{name: "invalid spec, no Cluster", o: observation{invalidSpec: errTest}, want: runv1.PhaseFailed},
 		{name: "provisioning", o: observation{cluster: cluster("Provisioning", unavailable)}, want: runv1.PhaseCreating},
 		{name: "available", o: observation{cluster: cluster("Provisioned", available)}, want: runv1.PhaseRunning},
+		{name: "available, a new worker not available yet", o: observation{cluster: short}, want: runv1.PhaseUpdating},
 		{name: "available, just updated", o: observation{cluster: cluster("Provisioned", available), updated: true}, want: runv1.PhaseUpdating},
 		{name: "rolling out", o: observation{cluster: cluster("Provisioned", available, cond(clusterv1.ClusterRollingOutCondition, metav1.ConditionTrue))}, want: runv1.PhaseUpdating},
 		{name: "scaling down", o: observation{cluster: cluster("Provisioned", available, cond(clusterv1.ClusterScalingDownCondition, metav1.ConditionTrue))}, want: runv1.PhaseUpdating},
@@ -356,6 +360,7 @@ func TestPhase(t *testing.T) {
 		{name: "failed", o: observation{cluster: cluster("Failed", unavailable)}, want: runv1.PhaseFailed},
 		{name: "was running, now unavailable", previous: runv1.PhaseRunning, o: observation{cluster: cluster("Provisioned", unavailable)}, want: runv1.PhaseUnhealthy},
 		{name: "was running, unavailable while scaling", previous: runv1.PhaseRunning, o: observation{cluster: cluster("Provisioned", unavailable, cond(clusterv1.ClusterScalingUpCondition, metav1.ConditionTrue))}, want: runv1.PhaseUpdating},
+		{name: "was updating, unavailable while new nodes join", previous: runv1.PhaseUpdating, o: observation{cluster: cluster("Provisioned", unavailable)}, want: runv1.PhaseUpdating},
 		{name: "deleting", deleting: true, o: observation{cluster: cluster("Provisioned", available)}, want: runv1.PhaseDeleting},
 	}
 	for _, tt := range tests {
@@ -377,3 +382,18 @@ type testError struct{}
 func (testError) Error() string { return "spec.x is wrong" }
 
 var errTest = testError{}
+
+// sizedStatus is the replica status of a Cluster that has every node t
+// asks for.
+func sizedStatus(t *runv1.TanzuKubernetesCluster) (*clusterv1.ClusterControlPlaneStatus, *clusterv1.WorkersStatus) {
+	cp := int32(1)
+	if r := t.Spec.Topology.ControlPlane.Replicas; r != nil {
+		cp = *r
+	}
+	var w int32
+	for _, p := range t.Spec.Topology.NodePools {
+		w += *p.Replicas
+	}
+	return &clusterv1.ClusterControlPlaneStatus{DesiredReplicas: ptr(cp), Replicas: ptr(cp), UpToDateReplicas: ptr(cp), ReadyReplicas: ptr(cp), AvailableReplicas: ptr(cp)},
+		&clusterv1.WorkersStatus{DesiredReplicas: ptr(w), Replicas: ptr(w), UpToDateReplicas: ptr(w), ReadyReplicas: ptr(w), AvailableReplicas: ptr(w)}
+}

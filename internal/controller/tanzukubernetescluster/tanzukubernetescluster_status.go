@@ -72,15 +72,19 @@ func phase(t *runv1.TanzuKubernetesCluster, o observation) runv1.TanzuKubernetes
 		meta.IsStatusConditionTrue(c.Status.Conditions, clusterv1.ClusterScalingUpCondition) ||
 		meta.IsStatusConditionTrue(c.Status.Conditions, clusterv1.ClusterScalingDownCondition)
 	if meta.IsStatusConditionTrue(c.Status.Conditions, clusterv1.ClusterAvailableCondition) {
-		if changing {
+		if changing || !sized(t, c) {
 			return runv1.PhaseUpdating
 		}
 		return runv1.PhaseRunning
 	}
 	// Not available: still coming up, or a cluster that ran before and is
 	// now changing or unwell.
+	// An update stays an update until the cluster runs again: new nodes
+	// make a cluster unavailable for a while (maxUnavailable 0).
 	switch t.Status.Phase {
-	case runv1.PhaseRunning, runv1.PhaseUpdating, runv1.PhaseUnhealthy:
+	case runv1.PhaseUpdating:
+		return runv1.PhaseUpdating
+	case runv1.PhaseRunning, runv1.PhaseUnhealthy:
 		if changing {
 			return runv1.PhaseUpdating
 		}
@@ -97,6 +101,39 @@ func converged(c *clusterv1.Cluster) bool {
 	}
 	tr := meta.FindStatusCondition(c.Status.Conditions, clusterv1.ClusterTopologyReconciledCondition)
 	return tr == nil || tr.Status == metav1.ConditionTrue
+}
+
+// sized reports whether the Cluster has the nodes t asks for: every
+// replica of the control plane and of the node pools exists, is up to date
+// and available. Cluster API's rollout conditions turn True only once a
+// MachineDeployment has been changed; this closes the moment before that.
+func sized(t *runv1.TanzuKubernetesCluster, c *clusterv1.Cluster) bool {
+	var workers int32
+	for _, p := range t.Spec.Topology.NodePools {
+		if p.Replicas == nil {
+			return c.Status.Workers != nil // a pool sized elsewhere (autoscaler)
+		}
+		workers += *p.Replicas
+	}
+	cp := int32(1)
+	if r := t.Spec.Topology.ControlPlane.Replicas; r != nil {
+		cp = *r
+	}
+	all := func(want int32, counts ...*int32) bool {
+		for _, n := range counts {
+			if n == nil && want != 0 || n != nil && *n != want {
+				return false
+			}
+		}
+		return true
+	}
+	if s := c.Status.ControlPlane; s == nil || !all(cp, s.DesiredReplicas, s.Replicas, s.UpToDateReplicas, s.AvailableReplicas) {
+		return false
+	}
+	if s := c.Status.Workers; s == nil || !all(workers, s.DesiredReplicas, s.Replicas, s.UpToDateReplicas, s.AvailableReplicas) {
+		return s == nil && workers == 0
+	}
+	return true
 }
 
 // setConditions sets Ready, ControlPlaneReady and NodePoolsReady from the
