@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	goruntime "runtime"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -281,12 +282,39 @@ func Run(ctx context.Context, o Options) error {
 		return nil
 	})
 
-	err = g.Wait()
+	err = waitGroup(ctx, g, shutdownGrace)
 	stopDatastore()
 	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
 		return nil
 	}
 	return err
+}
+
+// shutdownGrace bounds how long the components may take to stop once the
+// Supervisor is told to: SIGTERM must end the process in bounded time.
+const shutdownGrace = 20 * time.Second
+
+// waitGroup waits for g. Once ctx is done it waits at most grace more; a
+// component still running then is named by a goroutine dump in the log,
+// and the Supervisor exits without it: its state is in the datastore,
+// which every component writes through, so nothing is lost.
+func waitGroup(ctx context.Context, g *errgroup.Group, grace time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- g.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(grace):
+		buf := make([]byte, 8<<20)
+		buf = buf[:goruntime.Stack(buf, true)]
+		klog.FromContext(ctx).Info("Components did not stop within the shutdown grace period; exiting without them", "grace", grace, "goroutines", string(buf))
+		return nil
+	}
 }
 
 func newManager(ctx context.Context, restCfg *rest.Config, webhookPort int, l Layout, co controllerOptions) (ctrl.Manager, error) {

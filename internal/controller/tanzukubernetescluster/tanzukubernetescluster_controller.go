@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
@@ -88,7 +89,39 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, t *runv1.TanzuKubernet
 		}
 	}
 	o.cluster = cluster
-	return r.patchStatus(ctx, t, computeStatus(t, o))
+	status := computeStatus(t, o)
+	if err := r.setReleaseCompatible(ctx, t, &status); err != nil {
+		return err
+	}
+	return r.patchStatus(ctx, t, status)
+}
+
+// setReleaseCompatible mirrors the Compatible condition of the TKC's
+// release as TanzuKubernetesReleaseCompatible.
+func (r *Reconciler) setReleaseCompatible(ctx context.Context, t *runv1.TanzuKubernetesCluster, s *runv1.TanzuKubernetesClusterStatus) error {
+	if s.Version == "" {
+		return nil
+	}
+	c := metav1.Condition{Type: runv1.TanzuKubernetesReleaseCompatibleCondition, ObservedGeneration: t.Generation}
+	tkr := &runv1.TanzuKubernetesRelease{}
+	err := r.Client.Get(ctx, client.ObjectKey{Name: s.Version}, tkr)
+	switch {
+	case apierrors.IsNotFound(err):
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, "NotFound", fmt.Sprintf("TanzuKubernetesRelease %s does not exist (kubectl get tkr)", s.Version)
+	case err != nil:
+		return err
+	default:
+		if src := meta.FindStatusCondition(tkr.Status.Conditions, runv1.CompatibleCondition); src != nil {
+			c.Status, c.Reason, c.Message = src.Status, src.Reason, src.Message
+		} else {
+			c.Status, c.Reason = metav1.ConditionUnknown, "Unknown"
+		}
+	}
+	if c.Reason == "" {
+		c.Reason = string(c.Status)
+	}
+	meta.SetStatusCondition(&s.Conditions, c)
+	return nil
 }
 
 // getCluster returns the Cluster named after t, or nil.
