@@ -160,6 +160,16 @@ func TestTanzuKubernetesCluster(t *testing.T) {
 	}
 	t.Run("TwoReadyNodes", func(t *testing.T) { checkGuestNodes(t, s, tkcNS, gk, 2) })
 
+	t.Run("ControlPlaneHealthCheck", func(t *testing.T) {
+		// vSphere's defaults: nodes get 2 h to start; Ready Unknown for
+		// 5 min or False for 12 min is unhealthy.
+		out := kubectl("", "get", "machinehealthchecks", "-n", tkcNS, "-o",
+			`jsonpath={range .items[*]}{.spec.selector.matchLabels}|{.spec.checks.nodeStartupTimeoutSeconds}|{range .spec.checks.unhealthyNodeConditions[*]}{.type}={.status}:{.timeoutSeconds} {end}{"\n"}{end}`)
+		if !strings.Contains(out, "control-plane") || !strings.Contains(out, "|7200|") || !strings.Contains(out, "Ready=Unknown:300") || !strings.Contains(out, "Ready=False:720") {
+			t.Errorf("the control plane's MachineHealthCheck is not vSphere's:\n%s", out)
+		}
+	})
+
 	t.Run("ScaleNodePool", func(t *testing.T) {
 		kubectl("", "patch", "tkc", "tkc", "-n", tkcNS, "--type=json", "-p", `[{"op":"replace","path":"/spec/topology/nodePools/0/replicas","value":2}]`)
 		checkGuestNodes(t, s, tkcNS, gk, 3)
