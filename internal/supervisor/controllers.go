@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"path/filepath"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/kubevisor/kubevisor/internal/controller/tanzukubernetescluster"
 	"github.com/kubevisor/kubevisor/internal/controller/tanzukubernetesrelease"
 	"github.com/kubevisor/kubevisor/internal/controller/virtualmachine"
+	"github.com/kubevisor/kubevisor/internal/controller/virtualmachinepublishrequest"
 	"github.com/kubevisor/kubevisor/internal/controller/virtualmachineservice"
 	"github.com/kubevisor/kubevisor/internal/controller/vmclass"
 	"github.com/kubevisor/kubevisor/internal/controller/volume"
@@ -98,6 +100,24 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, o controllerOptions
 		images = libs
 	}
 	if err := (&virtualmachine.Reconciler{Client: mgr.GetClient(), Provider: o.VMs, Images: images}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	// The vsphere provider publishes into its own vCenter library and
+	// returns an item ID, not a payload the Supervisor's libraries could
+	// import: its requests are NotSupported for now.
+	publisher, _ := o.VMs.(provider.Publisher)
+	if o.VMs.Name() == "vsphere" {
+		publisher = nil
+	}
+	if err := (&virtualmachinepublishrequest.Reconciler{
+		Client:       mgr.GetClient(),
+		Publisher:    publisher,
+		ProviderName: o.VMs.Name(),
+		Library:      libs,
+		// <data-dir>/publish, next to <data-dir>/libraries, so that the
+		// OVA is made on the disk that will store it.
+		WorkDir: filepath.Join(filepath.Dir(o.Libraries.Root), "publish"),
+	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
 	if err := (&tanzukubernetesrelease.Reconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
