@@ -87,25 +87,24 @@ func BenchmarkClusterApplyToReadyNodes(b *testing.B) {
 	}
 }
 
-// vmCgroupProcs returns the resident memory of each VM, summed over the
-// processes in its cgroup.
+// vmCgroupProcs returns the resident memory of each VM: total_rss of its
+// memory cgroup (cgroup v1, counting every process in the VM, its pods'
+// too).
 func vmCgroupProcs() []float64 {
-	dirs, _ := filepath.Glob("/sys/fs/cgroup/pids/kubevisor/*/")
+	dirs, _ := filepath.Glob("/sys/fs/cgroup/memory/kubevisor/*")
 	var out []float64
 	for _, d := range dirs {
-		data, err := os.ReadFile(filepath.Join(d, "cgroup.procs"))
+		data, err := os.ReadFile(filepath.Join(d, "memory.stat"))
 		if err != nil {
 			continue
 		}
-		total := 0.0
-		for _, p := range strings.Fields(string(data)) {
-			var pid int
-			fmt.Sscan(p, &pid)
-			if r, err := rssMiB(pid); err == nil {
-				total += r
+		for _, l := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(l, "total_rss "); ok {
+				var n float64
+				fmt.Sscan(v, &n)
+				out = append(out, n/(1<<20))
 			}
 		}
-		out = append(out, total)
 	}
 	return out
 }
