@@ -1,4 +1,3 @@
-// Command kubevisor runs the Supervisor and manages it.
 package main
 
 import (

@@ -1,0 +1,2 @@
+// Command kubevisor runs the Supervisor and manages it.
+package main
