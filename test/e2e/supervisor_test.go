@@ -329,7 +329,7 @@ func checkPersistence(t *testing.T, s *framework.Supervisor) {
 	if _, err := s.Kubectl(ctx, []byte(fmt.Sprintf(`apiVersion: bootstrap.cluster.x-k8s.io/v1beta2
 kind: KubeadmConfigTemplate
 metadata: {name: survivor, namespace: %s}
-spec: {template: {spec: {}}}
+spec: {template: {spec: {format: cloud-config}}}
 `, ns)), "apply", "-f", "-"); err != nil {
 		t.Fatal(err)
 	}
