@@ -122,24 +122,26 @@ func (r *Resolver) Resolve(ctx context.Context, c *clusterv1.Cluster) (Resolutio
 	}
 	res := Resolution{TKR: tkr, OSImage: osImage}
 
-	data := TKRData{}
+	// Entries of earlier releases stay, for machine deployments that still
+	// run them (they upgrade after the control plane): the newest
+	// keptTKRData of them, so that the value is the same however often the
+	// Cluster is resolved.
+	var old TKRData
 	for _, v := range t.Variables {
 		if v.Name == TKRDataVariable {
-			// Entries of the versions still rolling out are kept: machine
-			// deployments upgrade after the control plane.
-			_ = json.Unmarshal(v.Value.Raw, &data)
+			_ = json.Unmarshal(v.Value.Raw, &old)
 		}
 	}
-	prev := ""
-	for k := range data {
+	data := TKRData{res.KubernetesVersion(): res.Data()}
+	var earlier []string
+	for k := range old {
 		if k != res.KubernetesVersion() {
-			prev = k
+			earlier = append(earlier, k)
 		}
 	}
-	old := data
-	data = TKRData{res.KubernetesVersion(): res.Data()}
-	if prev != "" {
-		data[prev] = old[prev]
+	sort.Slice(earlier, func(i, j int) bool { return versionLess(earlier[j], earlier[i]) })
+	for _, k := range earlier[:min(len(earlier), keptTKRData)] {
+		data[k] = old[k]
 	}
 	raw, err := json.Marshal(data)
 	if err != nil {
@@ -152,6 +154,19 @@ func (r *Resolver) Resolve(ctx context.Context, c *clusterv1.Cluster) (Resolutio
 	}
 	c.Labels[runv1.LabelTKR] = tkr.Name
 	return res, nil
+}
+
+// keptTKRData is how many entries of earlier releases TKR_DATA keeps.
+const keptTKRData = 2
+
+// versionLess orders Kubernetes versions, falling back to their text.
+func versionLess(a, b string) bool {
+	va, errA := version.ParseGeneric(a)
+	vb, errB := version.ParseGeneric(b)
+	if errA == nil && errB == nil && !va.EqualTo(vb) {
+		return va.LessThan(vb)
+	}
+	return a < b
 }
 
 // pick chooses the release for want.

@@ -120,3 +120,22 @@ func TestResolve(t *testing.T) {
 		t.Errorf("photon selector: %v", err)
 	}
 }
+
+func TestResolveKeepsEarlierTKRData(t *testing.T) {
+	r := &Resolver{Reader: fake.NewClientBuilder().WithScheme(testScheme(t)).WithObjects(release(t, "v1.36.3", "kubevisor.1", true)...).Build()}
+	c := topologyCluster("v1.36.3")
+	earlier := `{"v1.33.1":{"osImageRef":{"name":"a"}},"v1.35.0":{"osImageRef":{"name":"c"}},"v1.34.2":{"osImageRef":{"name":"b"}},"v1.36.3":{"osImageRef":{"name":"stale"}}}`
+	setVariable(&c.Spec.Topology.Variables, TKRDataVariable, []byte(earlier))
+	for range 3 {
+		if _, err := r.Resolve(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var data TKRData
+	if err := json.Unmarshal(c.Spec.Topology.Variables[0].Value.Raw, &data); err != nil {
+		t.Fatal(err)
+	}
+	if len(data) != 3 || data["v1.35.0"].OSImageRef["name"] != "c" || data["v1.34.2"].OSImageRef["name"] != "b" || data["v1.36.3"].OSImageRef["name"] == "stale" {
+		t.Errorf("TKR_DATA = %+v, want the release's entry and the two newest earlier ones", data)
+	}
+}

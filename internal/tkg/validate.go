@@ -57,10 +57,9 @@ type storageUse struct{ class, field string }
 
 // ValidateCluster checks c, a Cluster as it will be stored. It returns
 // warnings for variables that are accepted but not acted on. Errors are
-// *RefusedError when the request must be changed. When dryRun is false
-// the cluster's VMs are not reserved: each VM is admitted on its own when
-// it is created.
-func (v *Validator) ValidateCluster(ctx context.Context, c *clusterv1.Cluster, dryRun bool) ([]string, error) {
+// *RefusedError when the request must be changed. Nothing is reserved:
+// each of the cluster's VMs is admitted on its own when it is created.
+func (v *Validator) ValidateCluster(ctx context.Context, c *clusterv1.Cluster) ([]string, error) {
 	if !IsBuiltinClass(c) || !c.DeletionTimestamp.IsZero() {
 		return nil, nil
 	}

@@ -66,7 +66,7 @@ func TestValidateCluster(t *testing.T) {
 		{"unknown release", func() *clusterv1.Cluster { c := cluster(1, ok...); c.Spec.Topology.Version = "v1.20.0"; return c }(), "no TanzuKubernetesRelease matches"},
 	}
 	for _, tc := range cases {
-		_, err := v.ValidateCluster(context.Background(), tc.c, true)
+		_, err := v.ValidateCluster(context.Background(), tc.c)
 		if tc.wantErr == "" {
 			if err != nil {
 				t.Errorf("%s: %v", tc.name, err)
@@ -82,12 +82,12 @@ func TestValidateCluster(t *testing.T) {
 	// A per-pool override is checked where it is written.
 	c := cluster(1, ok...)
 	c.Spec.Topology.Workers.MachineDeployments[0].Variables.Overrides = []clusterv1.ClusterVariable{strVar("vmClass", "huge")}
-	if _, err := v.ValidateCluster(context.Background(), c, true); err == nil || !strings.Contains(err.Error(), "machineDeployments[0].variables.overrides[vmClass]") {
+	if _, err := v.ValidateCluster(context.Background(), c); err == nil || !strings.Contains(err.Error(), "machineDeployments[0].variables.overrides[vmClass]") {
 		t.Errorf("override: %v", err)
 	}
 
 	// Variables kubevisor does not act on are accepted with a warning.
-	warnings, err := v.ValidateCluster(context.Background(), cluster(1, append(ok, strVar("ntp", "pool.ntp.org"))...), true)
+	warnings, err := v.ValidateCluster(context.Background(), cluster(1, append(ok, strVar("ntp", "pool.ntp.org"))...))
 	if err != nil || len(warnings) != 1 || !strings.Contains(warnings[0], "ntp") {
 		t.Errorf("ntp: %v %v", warnings, err)
 	}

@@ -89,7 +89,7 @@ func (h *ClusterAdmission) Handle(ctx context.Context, req admission.Request) ad
 			return admission.Allowed("")
 		}
 	}
-	warnings, err := h.Validator.ValidateCluster(ctx, c, req.DryRun != nil && *req.DryRun)
+	warnings, err := h.Validator.ValidateCluster(ctx, c)
 	if err != nil {
 		return refusal(err).WithWarnings(warnings...)
 	}

@@ -23,7 +23,7 @@ const TanzuKubernetesClusterPath = "/validate-run-tanzu-vmware-com-v1alpha3-tanz
 // ClusterValidator checks a Cluster before it is created or changed, such
 // as (*tkg.Validator).ValidateCluster. Errors of type *tkg.RefusedError are
 // the user's to fix; others are the Supervisor's.
-type ClusterValidator func(ctx context.Context, c *clusterv1.Cluster, dryRun bool) (warnings []string, err error)
+type ClusterValidator func(ctx context.Context, c *clusterv1.Cluster) (warnings []string, err error)
 
 // TanzuKubernetesClusterValidator refuses a TanzuKubernetesCluster whose
 // Cluster would be refused: one that cannot be converted (an unknown CNI,
@@ -74,7 +74,7 @@ func (v *TanzuKubernetesClusterValidator) Handle(ctx context.Context, req admiss
 	if err != nil {
 		return admission.Denied(err.Error())
 	}
-	warnings, err := v.Validate(ctx, cluster, true)
+	warnings, err := v.Validate(ctx, cluster)
 	var refused *tkg.RefusedError
 	if errors.As(err, &refused) {
 		return admission.Denied((&tkg.RefusedError{Field: tkcField(refused.Field), Message: refused.Message}).Error()).WithWarnings(warnings...)

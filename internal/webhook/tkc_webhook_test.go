@@ -49,7 +49,7 @@ func TestTanzuKubernetesClusterValidator(t *testing.T) {
 	}
 	noTKR := func(o *runv1.TanzuKubernetesCluster) { o.Spec.Topology.ControlPlane.TKR = runv1.TKRReference{} }
 
-	refuseXLarge := func(_ context.Context, c *clusterv1.Cluster, _ bool) ([]string, error) {
+	refuseXLarge := func(_ context.Context, c *clusterv1.Cluster) ([]string, error) {
 		for _, md := range c.Spec.Topology.Workers.MachineDeployments {
 			for _, o := range md.Variables.Overrides {
 				if o.Name == "vmClass" && string(o.Value.Raw) == `"best-effort-xlarge"` {
@@ -59,7 +59,7 @@ func TestTanzuKubernetesClusterValidator(t *testing.T) {
 		}
 		return []string{"variable ntp is accepted but not applied"}, nil
 	}
-	broken := func(context.Context, *clusterv1.Cluster, bool) ([]string, error) {
+	broken := func(context.Context, *clusterv1.Cluster) ([]string, error) {
 		return nil, errors.New("listing TanzuKubernetesReleases: connection refused")
 	}
 
@@ -96,11 +96,10 @@ func TestTanzuKubernetesClusterValidator(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var called *clusterv1.Cluster
-			var dryRun bool
 			v := &TanzuKubernetesClusterValidator{
-				Validate: func(ctx context.Context, c *clusterv1.Cluster, d bool) ([]string, error) {
-					called, dryRun = c, d
-					return tt.validate(ctx, c, d)
+				Validate: func(ctx context.Context, c *clusterv1.Cluster) ([]string, error) {
+					called = c
+					return tt.validate(ctx, c)
 				},
 				decoder: admission.NewDecoder(s),
 			}
@@ -126,8 +125,8 @@ func TestTanzuKubernetesClusterValidator(t *testing.T) {
 			if called == nil {
 				return
 			}
-			if !dryRun || called.Namespace != "team-a" || called.Name != "tkc-1" || called.Spec.Topology.ClassRef.Name != tkg.ClassName {
-				t.Errorf("validator got dryRun %t, Cluster %s/%s of class %s", dryRun, called.Namespace, called.Name, called.Spec.Topology.ClassRef.Name)
+			if called.Namespace != "team-a" || called.Name != "tkc-1" || called.Spec.Topology.ClassRef.Name != tkg.ClassName {
+				t.Errorf("validator got Cluster %s/%s of class %s", called.Namespace, called.Name, called.Spec.Topology.ClassRef.Name)
 			}
 			if tt.wantAllowed && (len(resp.Warnings) != 1 || !strings.Contains(resp.Warnings[0], "ntp")) {
 				t.Errorf("warnings = %v, want the validator's", resp.Warnings)

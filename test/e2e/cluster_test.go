@@ -182,25 +182,7 @@ func TestWorkloadCluster(t *testing.T) {
 	t.Run("QuietOnceAvailable", func(t *testing.T) {
 		// Give the scale-down a moment to settle, then watch for 60 s.
 		time.Sleep(10 * time.Second)
-		before := resourceVersions(t, s, ns)
-		time.Sleep(60 * time.Second)
-		after := resourceVersions(t, s, ns)
-		var changed []string
-		for k, v := range after {
-			if before[k] != v {
-				changed = append(changed, k)
-			}
-		}
-		for k := range before {
-			if _, ok := after[k]; !ok {
-				changed = append(changed, k+" (gone)")
-			}
-		}
-		sort.Strings(changed)
-		if len(changed) > 0 {
-			t.Errorf("resourceVersions changed within 60 s of an Available cluster: %v", changed)
-		}
-		t.Logf("%d objects in %s kept their resourceVersion for 60 s", len(before), ns)
+		checkQuiet(t, s, ns, "an Available cluster")
 	})
 
 	t.Run("DeleteLeavesNothing", func(t *testing.T) {
@@ -208,19 +190,7 @@ func TestWorkloadCluster(t *testing.T) {
 		lb := kubectl("", "get", "vmservice", "-n", ns, "-o", "jsonpath={.items[*].status.loadBalancer.ingress[*].ip}")
 		pvs := kubectl("", "get", "pvc", "-n", ns, "-o", "jsonpath={.items[*].spec.volumeName}")
 		kubectl("", "delete", "cluster", ns, "-n", ns, "--wait=true", "--timeout=5m")
-		for _, kind := range []string{"machines", "vspheremachines", "virtualmachines", "virtualmachineservices", "persistentvolumeclaims", "kubeadmconfigs"} {
-			if out := kubectl("", "get", kind, "-n", ns, "-o", "name"); strings.TrimSpace(out) != "" {
-				t.Errorf("%s remain after the cluster is deleted: %s", kind, out)
-			}
-		}
-		for uid := range uids {
-			checkVMGone(t, s, uid)
-		}
-		for _, ip := range strings.Fields(lb) {
-			if out, _ := exec.Command("ip", "-o", "addr").CombinedOutput(); strings.Contains(string(out), " "+ip+"/") {
-				t.Errorf("load-balancer address %s is still on the host", ip)
-			}
-		}
+		checkClusterGone(t, s, ns, uids, lb)
 		for _, pv := range strings.Fields(pvs) {
 			if _, err := os.Stat(filepath.Join(s.Opts.DataDir, "volumes", pv)); err == nil {
 				t.Errorf("volume %s remains", pv)
@@ -370,5 +340,54 @@ func writeBase64(t *testing.T, path, b64 string) {
 	}
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkQuiet fails the test when any object in ns changes its
+// resourceVersion within 60 s: controllers of a converged cluster (what)
+// must go quiet.
+func checkQuiet(t *testing.T, s *framework.Supervisor, ns, what string) {
+	t.Helper()
+	before := resourceVersions(t, s, ns)
+	time.Sleep(60 * time.Second)
+	after := resourceVersions(t, s, ns)
+	var changed []string
+	for k, v := range after {
+		if before[k] != v {
+			changed = append(changed, k)
+		}
+	}
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			changed = append(changed, k+" (gone)")
+		}
+	}
+	sort.Strings(changed)
+	if len(changed) > 0 {
+		t.Errorf("resourceVersions changed within 60 s of %s: %v", what, changed)
+	}
+	t.Logf("%d objects in %s kept their resourceVersion for 60 s", len(before), ns)
+}
+
+// checkClusterGone checks that a deleted cluster left nothing in ns or on
+// the host: no Machines, infrastructure or bootstrap objects, VMs,
+// services or claims; none of the sandboxes of the VMs uids; none of the
+// load-balancer addresses lbIPs (space-separated).
+func checkClusterGone(t *testing.T, s *framework.Supervisor, ns string, uids map[string]bool, lbIPs string) {
+	t.Helper()
+	for _, kind := range []string{"machines", "vspheremachines", "virtualmachines", "virtualmachineservices", "persistentvolumeclaims", "kubeadmconfigs"} {
+		out, err := s.Kubectl(context.Background(), nil, "get", kind, "-n", ns, "-o", "name")
+		if err != nil || strings.TrimSpace(out) != "" {
+			t.Errorf("%s remain after the cluster is deleted: %q %v", kind, out, err)
+		}
+	}
+	for uid := range uids {
+		checkVMGone(t, s, uid)
+	}
+	addrs, _ := exec.Command("ip", "-o", "addr").CombinedOutput()
+	for _, ip := range strings.Fields(lbIPs) {
+		if strings.Contains(string(addrs), " "+ip+"/") {
+			t.Errorf("load-balancer address %s is still on the host", ip)
+		}
 	}
 }
