@@ -49,11 +49,19 @@ import (
 const ControllerName = "kubevisor-cluster-api"
 
 // EnableFeatures sets Cluster API's feature gates for the Supervisor:
-// ClusterClass topologies on (the TKG layer builds on them), MachinePools
-// off (nothing in vSphere's API uses them). Cluster API keeps its gates in
-// a package variable; this is the only place kubevisor sets them.
+//   - ClusterTopology on: the TKG layer builds on ClusterClasses;
+//   - MachinePool off: nothing in vSphere's API uses them;
+//   - ReconcilerRateLimiting off: this beta gate holds every object to one
+//     reconcile per second, which protects an API server shared by
+//     thousands of clusters but turns each hand-off between Cluster API's
+//     controllers into a wait of up to a second; a cluster's creation
+//     passes through some twenty of them. Each controller still backs off
+//     exponentially on errors, as controller-runtime does.
+//
+// Cluster API keeps its gates in a package variable; this is the only
+// place kubevisor sets them.
 func EnableFeatures() error {
-	return feature.MutableGates.Set("ClusterTopology=true,MachinePool=false")
+	return feature.MutableGates.Set("ClusterTopology=true,MachinePool=false,ReconcilerRateLimiting=false")
 }
 
 // ManagerOptions adjusts manager options the way Cluster API's binaries do,
@@ -89,6 +97,22 @@ func ManagerOptions(s *runtime.Scheme, o *ctrl.Options) {
 	o.Client = setup.ManagerClientOptions()
 }
 
+// ConnectionRetryInterval is how soon the cluster cache tries again to
+// connect to a workload cluster it could not reach. Cluster API waits 30 s,
+// sized for clusters whose API servers are across a WAN; a Supervisor's
+// guest clusters are a local hop away, and every Machine after the first
+// control-plane node waits for this connection (the control plane counts as
+// initialized only once the cache reaches it), so 30 s of it would be the
+// largest single wait in a cluster's creation. A failed attempt costs one
+// TCP dial to a load-balancer address on this host.
+const ConnectionRetryInterval = 2 * time.Second
+
+// connectionRetrier is the cluster cache's setter of its retry interval,
+// which Cluster API offers on its implementation, not its interface.
+type connectionRetrier interface {
+	SetConnectionCreationRetryInterval(time.Duration)
+}
+
 // Setup registers Cluster API's controllers and webhooks with mgr.
 func Setup(ctx context.Context, mgr ctrl.Manager) error {
 	if err := index.AddDefaultIndexes(ctx, mgr); err != nil {
@@ -105,6 +129,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager) error {
 	}, concurrency(10))
 	if err != nil {
 		return fmt.Errorf("cluster cache: %w", err)
+	}
+	if r, ok := clusterCache.(connectionRetrier); ok {
+		r.SetConnectionCreationRetryInterval(ConnectionRetryInterval)
 	}
 
 	// Converting a v1beta2 reference back to v1beta1 needs the apiVersion

@@ -119,6 +119,7 @@ func Run(ctx context.Context, o Options) error {
 		{"kubevisor", b.kubevisor},
 		{"debian", b.debian},
 		{"images", b.images},
+		{"containerd", b.containerdStore},
 		{"rootfs", b.rootfs},
 		{"package", b.pkg},
 	}

@@ -241,9 +241,9 @@ func (b *build) pause(ctx context.Context) error {
 const kubevisorModule = "github.com/kubevisor/kubevisor"
 
 // kubevisorPrograms are the programs of kubevisor's source tree that the
-// release's images wrap: the kubevisor-cni add-on and the httpecho test
-// workload.
-var kubevisorPrograms = []string{"./cmd/kubevisor-cni", "./hack/tkr/httpecho"}
+// release carries: the kubevisor-cni add-on and the httpecho test workload,
+// which its images wrap, and criready, which the node runs before kubeadm.
+var kubevisorPrograms = []string{"./cmd/kubevisor-cni", "./hack/tkr/httpecho", "./hack/tkr/criready"}
 
 // kubevisor compiles kubevisorPrograms from kubevisor's module, static.
 // Its fingerprint covers every file of kubevisor's own packages they are

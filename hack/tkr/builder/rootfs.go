@@ -75,8 +75,8 @@ type overlayEntry struct {
 
 // rootfs writes <out>/rootfs.tar.gz, the node's root file system: the
 // Debian base (less caches and docs) with the Kubernetes node binaries,
-// the CNI plugins, the preloaded images and the node's configuration and
-// services on top.
+// the CNI plugins, containerd's root with the images preloaded, and the
+// node's configuration and services on top.
 func (b *build) rootfs(ctx context.Context) error {
 	overlay, err := b.overlay()
 	if err != nil {
@@ -95,12 +95,16 @@ func (b *build) rootfs(ctx context.Context) error {
 	}
 	h := fingerprint(inputs)
 	out := b.rootfsPath()
-	stepInputs := []string{"recipe=rootfs/1", "base=" + b.base, "overlay=" + h, "kubernetes=" + b.stampOf("kubernetes"),
-		"cni=" + b.stampOf("cni"), "images=" + b.stampOf("images"), "emptied=" + strings.Join(emptied, ",")}
+	stepInputs := []string{"recipe=rootfs/2", "base=" + b.base, "overlay=" + h, "kubernetes=" + b.stampOf("kubernetes"),
+		"cni=" + b.stampOf("cni"), "images=" + b.stampOf("images"), "containerd=" + b.stampOf("containerd"),
+		"emptied=" + strings.Join(emptied, ",")}
 	return b.step("rootfs", stepInputs, []string{out}, func() error {
 		return b.writeRootFS(ctx, out, overlay)
 	})
 }
+
+// containerdRoot is where the node's containerd keeps its state.
+const containerdRoot = "var/lib/containerd"
 
 func (b *build) rootfsPath() string { return filepath.Join(b.o.Output, "rootfs.tar.gz") }
 
@@ -115,13 +119,13 @@ func (b *build) overlay() (map[string]overlayEntry, error) {
 	bin("usr/bin/kubelet", filepath.Join(k8s, "kubelet"))
 	bin("usr/bin/kubectl", filepath.Join(k8s, "kubectl"))
 	bin("usr/lib/kubevisor/bin/kubeadm", filepath.Join(k8s, "kubeadm"))
+	bin("usr/lib/kubevisor/bin/cri-ready", filepath.Join(b.binDir("kubevisor"), "criready"))
 	for _, p := range cniPlugins {
 		bin("opt/cni/bin/"+path.Base(p), filepath.Join(b.binDir("cni"), path.Base(p)))
 	}
-	for _, s := range b.imageSpecs() {
-		o["var/lib/kubevisor/images/"+s.component+".tar"] = overlayEntry{typ: tar.TypeReg, mode: 0o644,
-			source: filepath.Join(b.imagesDir(), s.component+".tar")}
-	}
+	// The archives themselves are not in the image: their images are in
+	// the preloaded containerd root (var/lib/containerd, step
+	// containerd), which records each archive's digest as imported.
 	for _, f := range imageLists {
 		o["var/lib/kubevisor/images/"+f] = overlayEntry{typ: tar.TypeReg, mode: 0o644, source: filepath.Join(b.imagesDir(), f)}
 	}
@@ -239,6 +243,21 @@ func (b *build) writeRootFS(ctx context.Context, out string, overlay map[string]
 			return nil
 		}
 		return w.base1(rel, host)
+	})
+	if err != nil {
+		return err
+	}
+	// The preloaded containerd root, as the files containerd wrote.
+	store := b.containerdDir()
+	err = filepath.WalkDir(store, func(host string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(store, host)
+		if err != nil {
+			return err
+		}
+		return w.base1(path.Join(containerdRoot, filepath.ToSlash(rel)), host)
 	})
 	if err != nil {
 		return err

@@ -8,7 +8,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 
 	vmopv1 "github.com/kubevisor/kubevisor/api/vmoperator/v1alpha3"
 	"github.com/kubevisor/kubevisor/internal/lb"
@@ -42,13 +44,22 @@ func endpointIP(vm *vmopv1.VirtualMachine) (netip.Addr, bool) {
 
 // isReady reports whether vm should receive traffic: powered on, and
 // either its readiness probe passes (Ready condition True) or it has no
-// probe.
-func isReady(vm *vmopv1.VirtualMachine) bool {
+// probe. A probe that has not run yet (no Ready condition) keeps the
+// readiness the VM had before (wasReady): a new VM stays out until its
+// first probe passes, and a serving VM that is given a probe (as a
+// control-plane VM is once its cluster is initialized) keeps serving,
+// instead of having its connections cut for the moment between its spec
+// changing and its first probe result.
+func isReady(vm *vmopv1.VirtualMachine, wasReady bool) bool {
 	if vm.Status.PowerState != vmopv1.VirtualMachinePowerStateOn {
 		return false
 	}
 	if hasReadinessProbe(vm) {
-		return meta.IsStatusConditionTrue(vm.Status.Conditions, vmopv1.ReadyConditionType)
+		c := meta.FindStatusCondition(vm.Status.Conditions, vmopv1.ReadyConditionType)
+		if c == nil {
+			return wasReady
+		}
+		return c.Status == metav1.ConditionTrue
 	}
 	return true
 }
@@ -65,8 +76,17 @@ func protocol(p vmopv1.VirtualMachineServicePort) corev1.Protocol {
 // namespace: one subset with every port (at its targetPort), the ready VMs
 // as addresses and the others as notReadyAddresses, each sorted by IP.
 // VMs the selector does not pick, VMs being deleted and VMs without a
-// usable IPv4 address are left out. It is nil when no VM is left.
-func EndpointSubsets(svc *vmopv1.VirtualMachineService, vms []vmopv1.VirtualMachine) []EndpointSubset {
+// usable IPv4 address are left out. It is nil when no VM is left. current
+// are the subsets the Endpoints have now: which VMs they list as ready.
+func EndpointSubsets(svc *vmopv1.VirtualMachineService, vms []vmopv1.VirtualMachine, current []EndpointSubset) []EndpointSubset {
+	wasReady := map[types.UID]bool{}
+	for _, ss := range current {
+		for _, a := range ss.Addresses {
+			if a.TargetRef != nil {
+				wasReady[a.TargetRef.UID] = true
+			}
+		}
+	}
 	var ready, notReady []corev1.EndpointAddress
 	for i := range vms {
 		vm := &vms[i]
@@ -87,7 +107,7 @@ func EndpointSubsets(svc *vmopv1.VirtualMachineService, vms []vmopv1.VirtualMach
 				UID:        vm.UID,
 			},
 		}
-		if isReady(vm) {
+		if isReady(vm, wasReady[vm.UID]) {
 			ready = append(ready, addr)
 		} else {
 			notReady = append(notReady, addr)
@@ -151,6 +171,7 @@ func vmEndpointsChanged(old, new *vmopv1.VirtualMachine) bool {
 	return !maps.Equal(old.Labels, new.Labels) ||
 		oldIP != newIP ||
 		old.DeletionTimestamp.IsZero() != new.DeletionTimestamp.IsZero() ||
-		isReady(old) != isReady(new) ||
+		isReady(old, false) != isReady(new, false) ||
+		isReady(old, true) != isReady(new, true) ||
 		old.UID != new.UID
 }

@@ -171,7 +171,7 @@ func TestEndpointSubsets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			svc := vmService(vmopv1.VirtualMachineServiceTypeClusterIP, tt.selector)
-			subsets := EndpointSubsets(svc, tt.vms)
+			subsets := EndpointSubsets(svc, tt.vms, nil)
 			if len(tt.wantReady) == 0 && len(tt.wantNotReady) == 0 {
 				if subsets != nil {
 					t.Fatalf("subsets = %+v, want none", subsets)
@@ -202,6 +202,31 @@ func TestEndpointSubsets(t *testing.T) {
 	}
 }
 
+// A probe that has not run yet keeps the readiness the VM had: a serving
+// VM given a probe keeps serving, a new VM waits for its first result.
+func TestEndpointSubsetsUnprobedKeepsReadiness(t *testing.T) {
+	svc := vmService(vmopv1.VirtualMachineServiceTypeLoadBalancer, map[string]string{"role": "web"})
+	serving := vm("serving", withIP("198.18.0.10"))
+	current := EndpointSubsets(svc, []vmopv1.VirtualMachine{serving}, nil)
+	if got := ips(current[0].Addresses); !slices.Equal(got, []string{"198.18.0.10=serving"}) {
+		t.Fatalf("before the probe: addresses = %v", got)
+	}
+	withProbe(&serving)
+	fresh := vm("fresh", withIP("198.18.0.11"), withProbe)
+	next := EndpointSubsets(svc, []vmopv1.VirtualMachine{serving, fresh}, current)
+	if got := ips(next[0].Addresses); !slices.Equal(got, []string{"198.18.0.10=serving"}) {
+		t.Errorf("probe added, not run yet: addresses = %v, want the serving VM kept", got)
+	}
+	if got := ips(next[0].NotReadyAddresses); !slices.Equal(got, []string{"198.18.0.11=fresh"}) {
+		t.Errorf("new VM, probe not run yet: notReadyAddresses = %v, want it", got)
+	}
+	withReady(metav1.ConditionFalse)(&serving)
+	last := EndpointSubsets(svc, []vmopv1.VirtualMachine{serving}, next)
+	if len(last[0].Addresses) != 0 {
+		t.Errorf("probe failed: addresses = %v, want none", ips(last[0].Addresses))
+	}
+}
+
 func TestLoadBalancerService(t *testing.T) {
 	svc := vmService(vmopv1.VirtualMachineServiceTypeLoadBalancer, map[string]string{"role": "web"})
 	svc.Spec.Ports = append(svc.Spec.Ports, vmopv1.VirtualMachineServicePort{Name: "sctp", Protocol: "SCTP", Port: 9, TargetPort: 9})
@@ -210,7 +235,7 @@ func TestLoadBalancerService(t *testing.T) {
 		vm("b", withIP("198.18.0.11")),
 		vm("a", withIP("198.18.0.10")),
 		vm("down", withIP("198.18.0.12"), poweredOff),
-	})
+	}, nil)
 	got := LoadBalancerService(svc, netip.MustParseAddr("198.19.0.5"), subsets)
 
 	want := &lb.Service{

@@ -183,7 +183,11 @@ func (r *Reconciler) reconcileEndpoints(ctx context.Context, s *scope) (ctrl.Res
 	if err := r.Client.List(ctx, &vms, client.InNamespace(key.Namespace), client.MatchingLabels(s.svc.Spec.Selector)); err != nil {
 		return ctrl.Result{}, fmt.Errorf("listing VirtualMachines: %w", err)
 	}
-	subsets := EndpointSubsets(s.svc, vms.Items)
+	var current []EndpointSubset
+	if exists {
+		current = have.Subsets
+	}
+	subsets := EndpointSubsets(s.svc, vms.Items, current)
 	s.subsets = subsets
 
 	if !exists {

@@ -42,6 +42,17 @@ const (
 // overlayfs, and logs and databases are better off on a plain file system.
 var DefaultScratchDirs = []string{"/var/lib/containerd", "/var/lib/kubelet", "/var/lib/etcd", "/var/log"}
 
+// DefaultSharedScratch are the paths below the scratch directories whose
+// files are never changed once written: containerd's content blobs (named
+// by digest) and its unpacked overlayfs snapshots (read-only lower layers
+// of every container). A scratch directory is filled with hard links to
+// the image's files there instead of copies, so that a node image with its
+// container images preloaded boots without copying them.
+var DefaultSharedScratch = []string{
+	"/var/lib/containerd/io.containerd.content.v1.content/blobs",
+	"/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots",
+}
+
 // Config configures the local provider.
 type Config struct {
 	// StateDir holds everything the provider keeps: extracted images, VM
@@ -62,6 +73,13 @@ type Config struct {
 	// instead of living on the overlay (nil: DefaultScratchDirs). A VM
 	// keeps the list it was created with.
 	ScratchDirs []string
+	// SharedScratch are guest paths below ScratchDirs whose files are
+	// filled by hard link to the image's (nil: DefaultSharedScratch). A
+	// guest can change such a file in place for every VM of its image, as
+	// root in the guest can change the host in other ways: the local
+	// provider isolates VMs for resource accounting and naming, not
+	// against a hostile guest (docs/design/local-provider.md).
+	SharedScratch []string
 	// CgroupParent is the cgroup under which each VM gets its own
 	// (default kubevisor: /sys/fs/cgroup/<hierarchy>/kubevisor/<id>).
 	CgroupParent string
@@ -119,6 +137,14 @@ func New(cfg Config) (*Provider, error) {
 	for _, d := range cfg.ScratchDirs {
 		if !filepath.IsAbs(d) || filepath.Clean(d) == "/" {
 			return nil, fmt.Errorf("scratch directory %q: want an absolute path below /", d)
+		}
+	}
+	if cfg.SharedScratch == nil {
+		cfg.SharedScratch = DefaultSharedScratch
+	}
+	for _, d := range cfg.SharedScratch {
+		if !filepath.IsAbs(d) || filepath.Clean(d) == "/" {
+			return nil, fmt.Errorf("shared scratch path %q: want an absolute path below /", d)
 		}
 	}
 	if cfg.StopTimeout == 0 {

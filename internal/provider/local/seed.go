@@ -109,7 +109,7 @@ func (p *Provider) ensureScratch(rec *record) error {
 		}
 		src := filepath.Join(p.imageRoot(rec.ImageKey), s)
 		if st, err := os.Lstat(src); err == nil && st.IsDir() {
-			if err := copyTree(src, tmp); err != nil {
+			if err := copyTree(src, tmp, sharedBelow(s, p.cfg.SharedScratch)); err != nil {
 				return fmt.Errorf("filling scratch directory %s: %w", s, err)
 			}
 		}
@@ -120,9 +120,32 @@ func (p *Provider) ensureScratch(rec *record) error {
 	return nil
 }
 
+// sharedBelow returns the shared paths below the scratch directory dir,
+// relative to it.
+func sharedBelow(dir string, shared []string) []string {
+	var rels []string
+	for _, sh := range shared {
+		rel, err := filepath.Rel(filepath.Clean(dir), filepath.Clean(sh))
+		if err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+			rels = append(rels, rel)
+		}
+	}
+	return rels
+}
+
 // copyTree copies a directory tree with modes, owners, links and device
-// nodes (hard links become copies).
-func copyTree(src, dst string) error {
+// nodes (hard links become copies). Regular files below one of the shared
+// relative paths are hard-linked instead (copied when src and dst are on
+// different file systems).
+func copyTree(src, dst string, shared []string) error {
+	isShared := func(rel string) bool {
+		for _, sh := range shared {
+			if rel == sh || strings.HasPrefix(rel, sh+string(filepath.Separator)) {
+				return true
+			}
+		}
+		return false
+	}
 	return filepath.WalkDir(src, func(path string, de fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -149,6 +172,11 @@ func copyTree(src, dst string) error {
 				return err
 			}
 		case info.Mode().IsRegular():
+			if isShared(rel) {
+				if err := os.Link(path, target); err == nil {
+					return nil
+				}
+			}
 			b, err := os.ReadFile(path)
 			if err != nil {
 				return err
