@@ -198,17 +198,22 @@ func Run(ctx context.Context, o Options) error {
 	})
 
 	g.Go(func() error {
-		if err := waitServing(gctx, restCfg); err != nil {
+		// The CRDs come first: controllers resolve their kinds when they
+		// are set up. They go in as soon as the API server serves CRDs,
+		// while it still bootstraps its RBAC roles and priority classes
+		// (about 1.5 s of a cold start on 2 cores).
+		if err := waitCRDsServed(gctx, restCfg); err != nil {
 			return err
 		}
-		log.Info("API server is serving; installing CRDs and starting controllers")
-
-		// The CRDs come first: controllers resolve their kinds when they
-		// are set up.
+		log.Info("API server serves CRDs; installing kubevisor's")
 		webhookURL := "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(o.WebhookPort))
 		if err := installCRDs(gctx, restCfg, webhookURL+webhook.ConvertPath, ca.CertPEM); err != nil {
 			return err
 		}
+		if err := waitServing(gctx, restCfg); err != nil {
+			return err
+		}
+		log.Info("API server is serving; starting controllers")
 
 		vms, images, err := newVMProvider(gctx, o, l)
 		if err != nil {
@@ -466,6 +471,17 @@ func flagCheck(flag *atomic.Bool, msg string) func(*http.Request) error {
 // its own readiness still excludes kubevisor's checks at this point.
 func waitServing(ctx context.Context, cfg *rest.Config) error {
 	return pollPath(ctx, cfg, "/readyz?exclude=kubevisor-crds&exclude=kubevisor-webhooks&exclude=kubevisor-defaults")
+}
+
+// waitCRDsServed waits until the API server's CRD machinery runs: CRDs
+// can be created and are established.
+func waitCRDsServed(ctx context.Context, cfg *rest.Config) error {
+	for _, check := range []string{"start-apiextensions-controllers", "crd-informer-synced"} {
+		if err := pollPath(ctx, cfg, "/readyz/poststarthook/"+check); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func waitReady(ctx context.Context, cfg *rest.Config) error {
