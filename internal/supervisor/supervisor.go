@@ -381,6 +381,7 @@ func installCRDs(ctx context.Context, restCfg *rest.Config, convertURL string, c
 			c.Labels["cluster.x-k8s.io/v1beta1"] = "v1beta1"
 			c.Labels["cluster.x-k8s.io/v1beta2"] = "v1beta2"
 		}
+		crds.DropOlderDescriptions(c)
 		if len(c.Spec.Versions) > 1 {
 			c.Spec.Conversion = webhook.ConversionFor(convertURL, caBundle)
 		} else {
