@@ -38,7 +38,7 @@ func BenchmarkColdStart(b *testing.B) {
 			times = append(times, d)
 			b.Logf("cold start %d: %s", i+1, d.Round(time.Millisecond))
 			if err := s.Stop(time.Minute); err != nil {
-				b.Error(err)
+				b.Errorf("%v\n%s", err, s.Output())
 			}
 			os.RemoveAll(s.Opts.DataDir)
 		}

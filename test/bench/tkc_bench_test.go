@@ -55,6 +55,19 @@ func BenchmarkTKCApplyToReady(b *testing.B) {
 				}
 				return nil
 			})
+			// As a user would: the release is listed Ready and
+			// Compatible, and its image is in the namespace.
+			waitFor(b, 5*time.Minute, func() error {
+				out, err := s.Kubectl(ctx, nil, "get", "tkr", "-o", `jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{" "}{end}`)
+				if err != nil || !strings.Contains(out, "kubevisor.1=True") {
+					return fmt.Errorf("TKR not Ready yet: %q %v", out, err)
+				}
+				out, err = s.Kubectl(ctx, nil, "get", "vmi", "-n", ns, "-o", "jsonpath={.items[*].status.name}")
+				if err != nil || !strings.Contains(out, "kubevisor.1") {
+					return fmt.Errorf("TKR image not in %s yet: %q %v", ns, out, err)
+				}
+				return nil
+			})
 			start := time.Now()
 			if _, err := s.Kubectl(ctx, []byte(strings.ReplaceAll(tkcManifest, "NS", ns)), "apply", "-f", "-"); err != nil {
 				b.Fatal(err)
