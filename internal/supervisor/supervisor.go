@@ -448,7 +448,7 @@ func toUnstructured(s *runtime.Scheme, obj runtime.Object) (*unstructured.Unstru
 // creates them once its manager runs.
 func waitDefaults(ctx context.Context, reader client.Reader) error {
 	classes := kubevisorv1.DefaultVirtualMachineClasses()
-	return wait.PollUntilContextCancel(ctx, 250*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+	return wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		for i := range classes {
 			err := reader.Get(ctx, client.ObjectKeyFromObject(&classes[i]), &kubevisorv1.ClusterVirtualMachineClass{})
 			if err != nil {

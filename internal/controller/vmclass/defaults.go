@@ -25,8 +25,9 @@ type Defaults struct {
 	Classes []kubevisorv1.ClusterVirtualMachineClass
 }
 
-// Start creates every missing class, retrying until the API accepts them
-// (the CRD is installed while the manager starts) or ctx ends.
+// Start creates every missing class, retrying every 200 ms until the API
+// accepts them (at start the admission webhooks come up with the manager)
+// or ctx ends.
 func (d *Defaults) Start(ctx context.Context) error {
 	log := ctrl.LoggerFrom(ctx).WithName("vmclass-defaults")
 	classes := d.Classes
@@ -36,7 +37,7 @@ func (d *Defaults) Start(ctx context.Context) error {
 	pending := classes
 	var lastErr error
 	attempts := 0
-	err := wait.PollUntilContextCancel(ctx, time.Second, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		attempts++
 		var failed []kubevisorv1.ClusterVirtualMachineClass
 		for i := range pending {
@@ -52,7 +53,7 @@ func (d *Defaults) Start(ctx context.Context) error {
 			}
 		}
 		pending = failed
-		if len(pending) > 0 && attempts%30 == 0 {
+		if len(pending) > 0 && attempts%150 == 0 {
 			log.Error(lastErr, "Default VM classes cannot be created yet; retrying", "missing", len(pending))
 		}
 		return len(pending) == 0, nil
