@@ -286,3 +286,33 @@ func setVariable(vars *[]clusterv1.ClusterVariable, name string, raw []byte) {
 	}
 	*vars = append(*vars, clusterv1.ClusterVariable{Name: name, Value: apiextensionsv1.JSON{Raw: raw}})
 }
+
+// Updates lists, oldest first, the versions (spec.version) of the releases
+// a cluster on current can move to: usable (Ready, Compatible, not
+// deactivated), newer than current, and at most one Kubernetes minor
+// version ahead, since a control plane moves one minor version at a time.
+// It is what a cluster's UpdatesAvailable condition names.
+func Updates(current *runv1.TanzuKubernetesRelease, all []runv1.TanzuKubernetesRelease) ([]string, error) {
+	cur, err := version.ParseGeneric(current.Spec.Kubernetes.Version)
+	if err != nil {
+		return nil, fmt.Errorf("TanzuKubernetesRelease %s: Kubernetes version %q: %w", current.Name, current.Spec.Kubernetes.Version, err)
+	}
+	var found []*runv1.TanzuKubernetesRelease
+	for i := range all {
+		tkr := &all[i]
+		if tkr.Name == current.Name || usable(tkr) != "" || !newer(tkr, current) {
+			continue
+		}
+		v, err := version.ParseGeneric(tkr.Spec.Kubernetes.Version)
+		if err != nil || v.Major() != cur.Major() || v.Minor() > cur.Minor()+1 || v.LessThan(cur) {
+			continue
+		}
+		found = append(found, tkr)
+	}
+	sort.Slice(found, func(i, j int) bool { return newer(found[j], found[i]) })
+	out := make([]string, 0, len(found))
+	for _, tkr := range found {
+		out = append(out, tkr.Spec.Version)
+	}
+	return out, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,5 +138,35 @@ func TestResolveKeepsEarlierTKRData(t *testing.T) {
 	}
 	if len(data) != 3 || data["v1.35.0"].OSImageRef["name"] != "c" || data["v1.34.2"].OSImageRef["name"] != "b" || data["v1.36.3"].OSImageRef["name"] == "stale" {
 		t.Errorf("TKR_DATA = %+v, want the release's entry and the two newest earlier ones", data)
+	}
+}
+
+func TestUpdates(t *testing.T) {
+	var all []runv1.TanzuKubernetesRelease
+	add := func(k8s, build string, ready bool) {
+		all = append(all, *release(t, k8s, build, ready)[0].(*runv1.TanzuKubernetesRelease))
+	}
+	add("v1.35.2", "kubevisor.1", true)  // older
+	add("v1.36.3", "kubevisor.1", true)  // current
+	add("v1.36.4", "kubevisor.1", true)  // patch: an update
+	add("v1.36.5", "kubevisor.1", false) // not Ready
+	add("v1.37.0", "kubevisor.1", true)  // next minor: an update
+	add("v1.38.1", "kubevisor.1", true)  // two minors ahead
+	current := &all[1]
+	got, err := Updates(current, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{all[2].Spec.Version, all[4].Spec.Version}
+	if !slices.Equal(got, want) {
+		t.Errorf("Updates = %q, want %q", got, want)
+	}
+	if got, _ := Updates(&all[5], all); len(got) != 0 {
+		t.Errorf("Updates of the newest = %q, want none", got)
+	}
+	bad := all[1].DeepCopy()
+	bad.Spec.Kubernetes.Version = "latest"
+	if _, err := Updates(bad, all); err == nil {
+		t.Error("an unparsable current version: want an error")
 	}
 }

@@ -3,6 +3,7 @@ package tanzukubernetescluster
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -14,9 +15,11 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	runv1 "github.com/kubevisor/kubevisor/api/run/v1alpha3"
+	"github.com/kubevisor/kubevisor/internal/tkg"
 	"github.com/kubevisor/kubevisor/internal/tkg/tkc"
 )
 
@@ -40,7 +43,24 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("tanzukubernetescluster").
 		For(&runv1.TanzuKubernetesCluster{}).
 		Owns(&clusterv1.Cluster{}).
+		// A release appearing or changing can change any cluster's
+		// TanzuKubernetesReleaseCompatible and UpdatesAvailable.
+		Watches(&runv1.TanzuKubernetesRelease{}, handler.EnqueueRequestsFromMapFunc(r.allClusters)).
 		Complete(r)
+}
+
+// allClusters requests every TanzuKubernetesCluster.
+func (r *Reconciler) allClusters(ctx context.Context, _ client.Object) []reconcile.Request {
+	var list runv1.TanzuKubernetesClusterList
+	if err := r.Client.List(ctx, &list); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing TanzuKubernetesClusters")
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for i := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+	}
+	return reqs
 }
 
 // Reconcile brings the TKC's Cluster in line with the TKC and mirrors the
@@ -97,7 +117,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, t *runv1.TanzuKubernet
 }
 
 // setReleaseCompatible mirrors the Compatible condition of the TKC's
-// release as TanzuKubernetesReleaseCompatible.
+// release as TanzuKubernetesReleaseCompatible, and sets UpdatesAvailable.
 func (r *Reconciler) setReleaseCompatible(ctx context.Context, t *runv1.TanzuKubernetesCluster, s *runv1.TanzuKubernetesClusterStatus) error {
 	if s.Version == "" {
 		return nil
@@ -108,9 +128,14 @@ func (r *Reconciler) setReleaseCompatible(ctx context.Context, t *runv1.TanzuKub
 	switch {
 	case apierrors.IsNotFound(err):
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, "NotFound", fmt.Sprintf("TanzuKubernetesRelease %s does not exist (kubectl get tkr)", s.Version)
+		meta.SetStatusCondition(&s.Conditions, metav1.Condition{Type: runv1.UpdatesAvailableCondition, Status: metav1.ConditionUnknown,
+			ObservedGeneration: t.Generation, Reason: runv1.TKRNotFoundReason, Message: c.Message})
 	case err != nil:
 		return err
 	default:
+		if err := r.setUpdatesAvailable(ctx, t, s, tkr); err != nil {
+			return err
+		}
 		if src := meta.FindStatusCondition(tkr.Status.Conditions, runv1.CompatibleCondition); src != nil {
 			c.Status, c.Reason, c.Message = src.Status, src.Reason, src.Message
 		} else {
@@ -119,6 +144,28 @@ func (r *Reconciler) setReleaseCompatible(ctx context.Context, t *runv1.TanzuKub
 	}
 	if c.Reason == "" {
 		c.Reason = string(c.Status)
+	}
+	meta.SetStatusCondition(&s.Conditions, c)
+	return nil
+}
+
+// setUpdatesAvailable sets UpdatesAvailable as vSphere does: True with the
+// newer releases' versions in brackets, False (AlreadyUpToDate) when there
+// are none, Unknown (CannotParseTKR) when current's version is not one.
+func (r *Reconciler) setUpdatesAvailable(ctx context.Context, t *runv1.TanzuKubernetesCluster, s *runv1.TanzuKubernetesClusterStatus, current *runv1.TanzuKubernetesRelease) error {
+	var all runv1.TanzuKubernetesReleaseList
+	if err := r.Client.List(ctx, &all); err != nil {
+		return err
+	}
+	c := metav1.Condition{Type: runv1.UpdatesAvailableCondition, ObservedGeneration: t.Generation}
+	updates, err := tkg.Updates(current, all.Items)
+	switch {
+	case err != nil:
+		c.Status, c.Reason, c.Message = metav1.ConditionUnknown, runv1.CannotParseTKRReason, err.Error()
+	case len(updates) == 0:
+		c.Status, c.Reason = metav1.ConditionFalse, runv1.AlreadyUpToDateReason
+	default:
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, "UpdatesAvailable", "["+strings.Join(updates, " ")+"]"
 	}
 	meta.SetStatusCondition(&s.Conditions, c)
 	return nil

@@ -397,3 +397,37 @@ func sizedStatus(t *runv1.TanzuKubernetesCluster) (*clusterv1.ClusterControlPlan
 	return &clusterv1.ClusterControlPlaneStatus{DesiredReplicas: ptr(cp), Replicas: ptr(cp), UpToDateReplicas: ptr(cp), ReadyReplicas: ptr(cp), AvailableReplicas: ptr(cp)},
 		&clusterv1.WorkersStatus{DesiredReplicas: ptr(w), Replicas: ptr(w), UpToDateReplicas: ptr(w), ReadyReplicas: ptr(w), AvailableReplicas: ptr(w)}
 }
+
+func TestUpdatesAvailable(t *testing.T) {
+	rel := func(name, version, k8s string) *runv1.TanzuKubernetesRelease {
+		r := &runv1.TanzuKubernetesRelease{}
+		r.Name = name
+		r.Spec.Version, r.Spec.Kubernetes.Version = version, k8s
+		r.Status.Conditions = []metav1.Condition{
+			{Type: runv1.ReadyCondition, Status: metav1.ConditionTrue, Reason: "Test"},
+			{Type: runv1.CompatibleCondition, Status: metav1.ConditionTrue, Reason: "Test"},
+		}
+		return r
+	}
+	current := rel("v1.36.3---vmware.1-kubevisor.1", "v1.36.3+vmware.1-kubevisor.1", "v1.36.3+vmware.1")
+	e := newEnv(t, current)
+	tkc := &runv1.TanzuKubernetesCluster{}
+	status := runv1.TanzuKubernetesClusterStatus{Version: current.Name}
+	check := func(want metav1.ConditionStatus, reason, message string) {
+		t.Helper()
+		if err := e.r.setReleaseCompatible(context.Background(), tkc, &status); err != nil {
+			t.Fatal(err)
+		}
+		c := meta.FindStatusCondition(status.Conditions, runv1.UpdatesAvailableCondition)
+		if c == nil || c.Status != want || c.Reason != reason || c.Message != message {
+			t.Errorf("UpdatesAvailable = %+v, want %s %s %q", c, want, reason, message)
+		}
+	}
+	check(metav1.ConditionFalse, runv1.AlreadyUpToDateReason, "")
+	if err := e.c.Create(context.Background(), rel("v1.37.1---vmware.1-kubevisor.1", "v1.37.1+vmware.1-kubevisor.1", "v1.37.1+vmware.1")); err != nil {
+		t.Fatal(err)
+	}
+	check(metav1.ConditionTrue, "UpdatesAvailable", "[v1.37.1+vmware.1-kubevisor.1]")
+	status.Version = "v9.9.9---gone"
+	check(metav1.ConditionUnknown, runv1.TKRNotFoundReason, "TanzuKubernetesRelease v9.9.9---gone does not exist (kubectl get tkr)")
+}
