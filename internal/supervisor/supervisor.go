@@ -289,7 +289,13 @@ func Run(ctx context.Context, o Options) error {
 
 	err = waitGroup(ctx, g, shutdownGrace)
 	stopDatastore()
-	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+	if ctx.Err() != nil {
+		// Stopping was asked for. A component may still fail because of
+		// it (a controller told to stop while its caches sync reports that
+		// they did not): logged, but the stop is the clean one asked for.
+		if err != nil && !errors.Is(err, context.Canceled) {
+			log.Error(err, "A component reported an error while the Supervisor stopped")
+		}
 		return nil
 	}
 	return err
