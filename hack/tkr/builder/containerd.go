@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/kubevisor/kubevisor/internal/mounts"
 )
 
 // preloadedMarkers is the directory, under containerd's root, where the
@@ -37,7 +39,7 @@ func (b *build) containerdStore(ctx context.Context) error {
 			return errors.New("unpacking images into overlayfs snapshots needs root")
 		}
 		tmp := out + ".tmp"
-		if err := unmountBelow(tmp); err != nil {
+		if err := mounts.UnmountBelow(tmp); err != nil {
 			return err
 		}
 		if err := os.RemoveAll(tmp); err != nil {
@@ -47,7 +49,7 @@ func (b *build) containerdStore(ctx context.Context) error {
 			return err
 		}
 		if err := b.importImages(ctx, tmp); err != nil {
-			_ = unmountBelow(tmp)
+			_ = mounts.UnmountBelow(tmp)
 			return err
 		}
 		if err := os.RemoveAll(out); err != nil {
@@ -112,7 +114,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt"
 			_ = syscall.Kill(-daemon.Process.Pid, syscall.SIGKILL)
 			<-exited
 		}
-		return unmountBelow(root)
+		return mounts.UnmountBelow(root)
 	}
 	defer stop() //nolint:errcheck // the error path already has its error
 
@@ -187,56 +189,6 @@ func (b *build) baseCommand(ctx context.Context, program string, args ...string)
 	}
 	full := append([]string{"--library-path", strings.Join(libs, ":"), filepath.Join(b.base, program)}, args...)
 	return exec.CommandContext(ctx, loader, full...), nil
-}
-
-// unmountBelow unmounts whatever is mounted at or below dir (the overlay
-// mounts a stopped containerd may leave behind), deepest first.
-func unmountBelow(dir string) error {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return err
-	}
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return err
-	}
-	var mounts []string
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 5 {
-			continue
-		}
-		mp := unescapeMount(f[4])
-		if mp == abs || strings.HasPrefix(mp, abs+"/") {
-			mounts = append(mounts, mp)
-		}
-	}
-	for i := len(mounts) - 1; i >= 0; i-- {
-		if err := syscall.Unmount(mounts[i], syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) {
-			return fmt.Errorf("unmount %s: %w", mounts[i], err)
-		}
-	}
-	return nil
-}
-
-// unescapeMount undoes mountinfo's octal escapes (\040 for a space).
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var sb strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			var v int
-			if _, err := fmt.Sscanf(s[i+1:i+4], "%03o", &v); err == nil {
-				sb.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		sb.WriteByte(s[i])
-	}
-	return sb.String()
 }
 
 // tail is the last n lines of s.

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kubevisor/kubevisor/internal/mounts"
 	"github.com/kubevisor/kubevisor/internal/provider"
 )
 
@@ -48,7 +49,7 @@ func detectCgroups(parent string) (*cgroups, error) {
 		if !ok || len(pre) < 5 || len(fields) < 3 {
 			continue
 		}
-		mount := unescapeMount(pre[4])
+		mount := mounts.Unescape(pre[4])
 		switch fields[0] {
 		case "cgroup":
 			h := hierarchy{mount: mount, controllers: map[string]bool{}}
@@ -76,11 +77,6 @@ func detectCgroups(parent string) (*cgroups, error) {
 	}
 	sort.Slice(c.hierarchies, func(i, j int) bool { return c.hierarchies[i].mount < c.hierarchies[j].mount })
 	return c, nil
-}
-
-func unescapeMount(s string) string {
-	r := strings.NewReplacer(`\040`, " ", `\011`, "\t", `\012`, "\n", `\134`, `\`)
-	return r.Replace(s)
 }
 
 // mounts are the hierarchies' mount points, bound into every VM.

@@ -251,10 +251,3 @@ func shortHostname(h string) string {
 	}
 	return h
 }
-
-func unmount(target string) error {
-	if err := unix.Unmount(target, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("unmounting %s: %w", target, err)
-	}
-	return nil
-}

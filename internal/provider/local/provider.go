@@ -13,12 +13,12 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/kubevisor/kubevisor/internal/guest/status"
 	"github.com/kubevisor/kubevisor/internal/ipam"
+	"github.com/kubevisor/kubevisor/internal/mounts"
 	"github.com/kubevisor/kubevisor/internal/netns"
 	"github.com/kubevisor/kubevisor/internal/provider"
 )
@@ -492,7 +492,7 @@ func (p *Provider) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	d := p.vmDir(id)
-	if err := unmountUnder(string(d)); err != nil {
+	if err := mounts.UnmountBelow(string(d)); err != nil {
 		return err
 	}
 	if err := os.RemoveAll(string(d)); err != nil {
@@ -508,31 +508,4 @@ func instanceID(vm provider.VM) string {
 		return vm.CloudInit.InstanceID
 	}
 	return "iid-" + vm.ID
-}
-
-// unmountUnder detaches every host mount below dir (a Publish
-// interrupted by a crash may leave one).
-func unmountUnder(dir string) error {
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return err
-	}
-	var targets []string
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 4 {
-			t := unescapeMount(f[4])
-			if t == dir || strings.HasPrefix(t, dir+"/") {
-				targets = append(targets, t)
-			}
-		}
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(targets)))
-	var errs []error
-	for _, t := range targets {
-		if err := unmount(t); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }

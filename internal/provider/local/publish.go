@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/kubevisor/kubevisor/internal/guest/status"
+	"github.com/kubevisor/kubevisor/internal/mounts"
 )
 
 // Publish implements provider.Publisher: it writes the VM's root file
@@ -43,7 +44,7 @@ func (p *Provider) Publish(ctx context.Context, id, dir string) (string, error) 
 	if err := unix.Mount("overlay", mnt, "overlay", unix.MS_RDONLY, opts); err != nil {
 		return "", fmt.Errorf("mounting VM %s's disk: %w", id, err)
 	}
-	defer func() { _ = unmount(mnt) }()
+	defer func() { _ = mounts.Unmount(mnt) }()
 
 	skip := map[string]bool{"/proc": true, "/sys": true, "/dev": true, "/run": true, "/tmp": true,
 		seedDir: true, status.PersistentPath: true}
