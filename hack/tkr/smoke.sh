@@ -186,12 +186,12 @@ log "booting VM 1"
 boot_start=$(date +%s.%N)
 boot_vm 1
 wait_node_images 1
-log "node images (pause, kube-proxy, CoreDNS) preloaded $(since "$boot_start") s after boot"
+log "node images (pause, kube-proxy, CoreDNS) ready in containerd, which serves the CRI, $(since "$boot_start") s after boot"
 
 if [ -z "${INIT:-}" ]; then
 	cp_start=$(date +%s.%N)
 	in_vm 1 /usr/lib/kubevisor/preload-images control-plane >/dev/null
-	log "control-plane images imported in $(since "$cp_start") s (kubeadm init and control-plane joins do this)"
+	log "control-plane images ready in $(since "$cp_start") s (kubeadm init and control-plane joins check this; a release image carries them in its containerd store)"
 	check_images
 	exit 0
 fi
@@ -231,7 +231,7 @@ if ! in_vm 1 kubeadm init --config /root/kubeadm.yaml >"$work/vm-1/kubeadm-init.
 	tail -30 "$work/vm-1/kubeadm-init.log" >&2
 	fail "kubeadm init failed"
 fi
-log "kubeadm init took $(since "$init_start") s, with the import of the control-plane images: $(grep -c 'preload-images: imported' "$work/vm-1/kubeadm-init.log") archives"
+log "kubeadm init took $(since "$init_start") s; archives it had to import first: $(grep -c 'preload-images: imported' "$work/vm-1/kubeadm-init.log") (0 when the image carries containerd's store)"
 check_images
 k apply -f - <"$repo/config/addons/kubevisor-cni.yaml" >/dev/null
 log "applied the kubevisor-cni add-on"
