@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
 
@@ -46,6 +48,12 @@ const DefinitionAnnotation = "kubevisor.io/definition-sha256"
 // Install applies every CRD whose definition differs from the one last
 // applied (or that is not established), and waits until those are
 // established.
+//
+// The applies run a few at a time: each is a large request whose cost is
+// mostly the API server's own (decoding, validating, storing the CRD), and
+// on a cold start they share the machine with the API server's bootstrap.
+// Establishment is then followed on one watch, from before the applies,
+// instead of reading each (often hundreds of kilobytes) CRD again and again.
 func Install(ctx context.Context, client dynamic.Interface, crds []*apiextensionsv1.CustomResourceDefinition) error {
 	list, err := client.Resource(crdResource).List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -55,7 +63,7 @@ func Install(ctx context.Context, client dynamic.Interface, crds []*apiextension
 	for i := range list.Items {
 		have[list.Items[i].GetName()] = &list.Items[i]
 	}
-	var pending []string
+	var todo []*unstructured.Unstructured
 	for _, crd := range crds {
 		obj, err := toApply(crd)
 		if err != nil {
@@ -74,18 +82,36 @@ func Install(ctx context.Context, client dynamic.Interface, crds []*apiextension
 		if h := have[crd.Name]; h != nil && h.GetAnnotations()[DefinitionAnnotation] == sum && isEstablished(h) {
 			continue
 		}
-		if _, err := client.Resource(crdResource).Apply(ctx, crd.Name, obj, metav1.ApplyOptions{FieldManager: apply.FieldManager, Force: true}); err != nil {
-			return fmt.Errorf("applying CRD %s: %w", crd.Name, err)
-		}
-		pending = append(pending, crd.Name)
+		todo = append(todo, obj)
 	}
-	for _, name := range pending {
-		if err := waitEstablished(ctx, client, name); err != nil {
-			return err
-		}
+	if len(todo) == 0 {
+		return nil
 	}
-	return nil
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(applyConcurrency)
+	for _, obj := range todo {
+		g.Go(func() error {
+			if _, err := client.Resource(crdResource).Apply(gctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: apply.FieldManager, Force: true}); err != nil {
+				return fmt.Errorf("applying CRD %s: %w", obj.GetName(), err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	pending := make([]string, 0, len(todo))
+	for _, obj := range todo {
+		pending = append(pending, obj.GetName())
+	}
+	return waitEstablished(ctx, client, list.GetResourceVersion(), pending)
 }
+
+// applyConcurrency is how many CRD applies are in flight at once.
+const applyConcurrency = 4
+
+// establishTimeout bounds the wait for applied CRDs to be established.
+const establishTimeout = 60 * time.Second
 
 // digest is the SHA-256 of obj's JSON (encoding/json sorts map keys).
 func digest(obj *unstructured.Unstructured) (string, error) {
@@ -125,28 +151,80 @@ func toApply(crd *apiextensionsv1.CustomResourceDefinition) (*unstructured.Unstr
 	return u, nil
 }
 
-func waitEstablished(ctx context.Context, client dynamic.Interface, name string) error {
-	var last string
-	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+// waitEstablished waits until every CRD in names is established, following
+// the changes to CRDs since resourceVersion on one watch. If the watch
+// cannot be had or ends early, it reads the CRDs still pending instead.
+func waitEstablished(ctx context.Context, client dynamic.Interface, resourceVersion string, names []string) error {
+	ctx, cancel := context.WithTimeout(ctx, establishTimeout)
+	defer cancel()
+	left := map[string]bool{}
+	for _, n := range names {
+		left[n] = true
+	}
+	w, err := client.Resource(crdResource).Watch(ctx, metav1.ListOptions{ResourceVersion: resourceVersion})
+	if err == nil {
+		defer w.Stop()
+	follow:
+		for len(left) > 0 {
+			select {
+			case <-ctx.Done():
+				break follow
+			case ev, ok := <-w.ResultChan():
+				if !ok || ev.Type == watch.Error {
+					break follow
+				}
+				u, isU := ev.Object.(*unstructured.Unstructured)
+				if !isU || !left[u.GetName()] {
+					continue
+				}
+				done, err := established(u)
+				if err != nil {
+					return err
+				}
+				if done {
+					delete(left, u.GetName())
+				}
+			}
+		}
+	}
+	for _, name := range names {
+		if left[name] {
+			if err := pollEstablished(ctx, client, name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// established reports whether a CRD read from the API server is
+// established, and fails if its names were refused.
+func established(u *unstructured.Unstructured) (bool, error) {
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, crd); err != nil {
+		return false, err
+	}
+	for _, c := range crd.Status.Conditions {
+		switch {
+		case c.Type == apiextensionsv1.NamesAccepted && c.Status == apiextensionsv1.ConditionFalse:
+			return false, fmt.Errorf("CRD %s: names not accepted: %s", crd.Name, c.Message)
+		case c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue:
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// pollEstablished reads one CRD until it is established.
+func pollEstablished(ctx context.Context, client dynamic.Interface, name string) error {
+	last := "not yet established"
+	err := wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		u, err := client.Resource(crdResource).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			last = err.Error()
 			return false, nil
 		}
-		crd := &apiextensionsv1.CustomResourceDefinition{}
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, crd); err != nil {
-			return false, err
-		}
-		for _, c := range crd.Status.Conditions {
-			switch {
-			case c.Type == apiextensionsv1.NamesAccepted && c.Status == apiextensionsv1.ConditionFalse:
-				return false, fmt.Errorf("CRD %s: names not accepted: %s", name, c.Message)
-			case c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue:
-				return true, nil
-			}
-		}
-		last = "not yet established"
-		return false, nil
+		return established(u)
 	})
 	if err != nil {
 		return fmt.Errorf("waiting for CRD %s (%s): %w", name, last, err)

@@ -3,10 +3,15 @@ package crds
 import (
 	"strings"
 	"testing"
-
-	"sigs.k8s.io/yaml"
+	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	"sigs.k8s.io/yaml"
 )
 
 func TestDropOlderDescriptions(t *testing.T) {
@@ -44,5 +49,60 @@ func TestDropOlderDescriptions(t *testing.T) {
 		if !strings.Contains(string(kept), "description: "+d) {
 			t.Errorf("the storage version lost description %q", d)
 		}
+	}
+}
+
+func crdObject(name string, conds ...map[string]any) *unstructured.Unstructured {
+	c := make([]any, 0, len(conds))
+	for _, m := range conds {
+		c = append(c, m)
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "apiextensions.k8s.io/v1",
+		"kind":       "CustomResourceDefinition",
+		"metadata":   map[string]any{"name": name},
+		"status":     map[string]any{"conditions": c},
+	}}
+}
+
+func newFakeClient(objs ...runtime.Object) *dynamicfake.FakeDynamicClient {
+	return dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
+		map[schema.GroupVersionResource]string{crdResource: "CustomResourceDefinitionList"}, objs...)
+}
+
+func TestWaitEstablishedFollowsTheWatch(t *testing.T) {
+	client := newFakeClient(crdObject("a.example.com"), crdObject("b.example.com"))
+	ctx := t.Context()
+	done := make(chan error, 1)
+	go func() { done <- waitEstablished(ctx, client, "", []string{"a.example.com", "b.example.com"}) }()
+
+	established := map[string]any{"type": "Established", "status": "True"}
+	for _, name := range []string{"a.example.com", "b.example.com"} {
+		select {
+		case err := <-done:
+			t.Fatalf("returned before %s was established: %v", name, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if _, err := client.Resource(crdResource).Update(ctx, crdObject(name, established), metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still waiting after both CRDs were established")
+	}
+}
+
+func TestWaitEstablishedFailsOnRefusedNames(t *testing.T) {
+	refused := map[string]any{"type": "NamesAccepted", "status": "False", "message": `"vm" is already in use`}
+	client := newFakeClient(crdObject("a.example.com", refused))
+	// The watch replays the CRD with its refused names.
+	err := waitEstablished(t.Context(), client, "", []string{"a.example.com"})
+	if err == nil || !strings.Contains(err.Error(), "names not accepted") || !strings.Contains(err.Error(), `"vm" is already in use`) {
+		t.Fatalf("want the refused names in the error, got %v", err)
 	}
 }

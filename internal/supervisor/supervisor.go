@@ -163,6 +163,17 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 
+	webhookURL := "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(o.WebhookPort))
+	type preparedCRDs struct {
+		crds []*apiextensionsv1.CustomResourceDefinition
+		err  error
+	}
+	crdsPrepared := make(chan preparedCRDs, 1)
+	go func() {
+		c, err := prepareCRDs(webhookURL+webhook.ConvertPath, ca.CertPEM)
+		crdsPrepared <- preparedCRDs{c, err}
+	}()
+
 	var crdsReady, webhooksReady, defaultsReady atomic.Bool
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return sso.Start(gctx) })
@@ -206,8 +217,11 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 		log.Info("API server serves CRDs; installing kubevisor's")
-		webhookURL := "https://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(o.WebhookPort))
-		if err := installCRDs(gctx, restCfg, webhookURL+webhook.ConvertPath, ca.CertPEM); err != nil {
+		prepared := <-crdsPrepared
+		if prepared.err != nil {
+			return prepared.err
+		}
+		if err := installCRDs(gctx, restCfg, prepared.crds); err != nil {
 			return err
 		}
 		if err := waitServing(gctx, restCfg); err != nil {
@@ -244,21 +258,6 @@ func Run(ctx context.Context, o Options) error {
 			}
 			return nil
 		})
-		g.Go(func() error {
-			err := controllermanager.Run(gctx, controllermanager.Config{
-				Kubeconfig:                   l.ComponentKubeconfig("controller-manager"),
-				ServiceAccountPrivateKeyFile: l.ServiceAccountKey(),
-				RootCAFile:                   l.CACert(),
-				ClusterSigningCertFile:       l.CACert(),
-				ClusterSigningKeyFile:        l.CAKey(),
-				ServiceClusterIPRange:        o.ServiceCIDR,
-				LeaderElect:                  o.LeaderElect,
-			})
-			if err != nil && gctx.Err() == nil {
-				return fmt.Errorf("kube-controller-manager: %w", err)
-			}
-			return nil
-		})
 
 		if err := applyBootstrap(gctx, mgr, webhookURL, ca.CertPEM, endpointsConfigMap(ssoURL)...); err != nil {
 			return err
@@ -276,6 +275,26 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 		defaultsReady.Store(true)
+
+		// kube-controller-manager starts once the Supervisor's own
+		// controllers serve: it sets up about forty controllers and an
+		// informer for every resource (a second of CPU on 2 cores), none of
+		// which readiness depends on, as kube-apiserver's does not.
+		g.Go(func() error {
+			err := controllermanager.Run(gctx, controllermanager.Config{
+				Kubeconfig:                   l.ComponentKubeconfig("controller-manager"),
+				ServiceAccountPrivateKeyFile: l.ServiceAccountKey(),
+				RootCAFile:                   l.CACert(),
+				ClusterSigningCertFile:       l.CACert(),
+				ClusterSigningKeyFile:        l.CAKey(),
+				ServiceClusterIPRange:        o.ServiceCIDR,
+				LeaderElect:                  o.LeaderElect,
+			})
+			if err != nil && gctx.Err() == nil {
+				return fmt.Errorf("kube-controller-manager: %w", err)
+			}
+			return nil
+		})
 
 		if err := waitReady(gctx, restCfg); err != nil {
 			return err
@@ -357,24 +376,27 @@ func newManager(ctx context.Context, restCfg *rest.Config, webhookPort int, l La
 	return mgr, nil
 }
 
-// installCRDs applies kubevisor's and Cluster API's CRDs, pointing Cluster
-// API's conversion at this process's webhook server.
-func installCRDs(ctx context.Context, restCfg *rest.Config, convertURL string, caBundle []byte) error {
+// prepareCRDs decodes kubevisor's and Cluster API's CRD manifests and
+// readies them for the API server: Cluster API's carry their contract
+// labels, conversion through kubevisor's webhook, and their older versions
+// without descriptions. Decoding the manifests (YAML, megabytes of it)
+// costs about half a second of CPU, so it runs while the API server starts.
+func prepareCRDs(convertURL string, caBundle []byte) ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	ours, err := crd.Kubevisor()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	capi, err := crd.ClusterAPI()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	oursParsed, err := crds.Parse(ours)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	capiParsed, err := crds.Parse(capi)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, c := range capiParsed {
 		// Cluster API's own kustomization labels its bootstrap and control
@@ -394,11 +416,16 @@ func installCRDs(ctx context.Context, restCfg *rest.Config, convertURL string, c
 			c.Spec.Conversion = &apiextensionsv1.CustomResourceConversion{Strategy: apiextensionsv1.NoneConverter}
 		}
 	}
+	return append(oursParsed, capiParsed...), nil
+}
+
+// installCRDs applies the prepared CRDs that changed since the last start.
+func installCRDs(ctx context.Context, restCfg *rest.Config, prepared []*apiextensionsv1.CustomResourceDefinition) error {
 	client, err := dynamic.NewForConfig(restCfg)
 	if err != nil {
 		return err
 	}
-	return crds.Install(ctx, client, append(oursParsed, capiParsed...))
+	return crds.Install(ctx, client, prepared)
 }
 
 // applyBootstrap applies the built-in objects and the admission webhook
@@ -474,10 +501,17 @@ func flagCheck(flag *atomic.Bool, msg string) func(*http.Request) error {
 	}
 }
 
-// waitServing waits until the API server answers authenticated requests;
-// its own readiness still excludes kubevisor's checks at this point.
+// waitServing waits until the API server answers authenticated requests
+// and serves discovery for every installed CRD; its own readiness still
+// excludes kubevisor's checks at this point. It does not wait for the
+// bootstrap RBAC roles: kubevisor's controllers are in system:masters and
+// need none of them, and the API server starts creating them only a second
+// after it serves (its hook polls once a second, first after one), then
+// takes seconds for about 150 objects on 2 cores. The controllers start
+// meanwhile; /readyz, and so the Supervisor's readiness, still waits for
+// the roles.
 func waitServing(ctx context.Context, cfg *rest.Config) error {
-	return pollPath(ctx, cfg, "/readyz?exclude=kubevisor-crds&exclude=kubevisor-webhooks&exclude=kubevisor-defaults")
+	return pollPath(ctx, cfg, "/readyz?exclude=kubevisor-crds&exclude=kubevisor-webhooks&exclude=kubevisor-defaults&exclude=poststarthook/rbac/bootstrap-roles")
 }
 
 // waitCRDsServed waits until the API server's CRD machinery runs: CRDs
