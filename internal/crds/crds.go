@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -87,22 +89,38 @@ func Install(ctx context.Context, client dynamic.Interface, crds []*apiextension
 	if len(todo) == 0 {
 		return nil
 	}
+	// Each apply answers with the CRD as it is now. One already
+	// established, or whose names were refused, may change no more (an
+	// apply that changes nothing writes nothing), so the watch below would
+	// not hear of it: it is settled here.
+	applied := make([]*unstructured.Unstructured, len(todo))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(applyConcurrency)
-	for _, obj := range todo {
+	for i, obj := range todo {
 		g.Go(func() error {
-			if _, err := client.Resource(crdResource).Apply(gctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: apply.FieldManager, Force: true}); err != nil {
+			u, err := client.Resource(crdResource).Apply(gctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: apply.FieldManager, Force: true})
+			if err != nil {
 				return fmt.Errorf("applying CRD %s: %w", obj.GetName(), err)
 			}
+			applied[i] = u
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	pending := make([]string, 0, len(todo))
-	for _, obj := range todo {
-		pending = append(pending, obj.GetName())
+	var pending []string
+	for _, u := range applied {
+		done, _, err := established(u)
+		if err != nil {
+			return err
+		}
+		if !done {
+			pending = append(pending, u.GetName())
+		}
+	}
+	if len(pending) == 0 {
+		return nil
 	}
 	return waitEstablished(ctx, client, list.GetResourceVersion(), pending)
 }
@@ -111,7 +129,7 @@ func Install(ctx context.Context, client dynamic.Interface, crds []*apiextension
 const applyConcurrency = 4
 
 // establishTimeout bounds the wait for applied CRDs to be established.
-const establishTimeout = 60 * time.Second
+var establishTimeout = 60 * time.Second
 
 // digest is the SHA-256 of obj's JSON (encoding/json sorts map keys).
 func digest(obj *unstructured.Unstructured) (string, error) {
@@ -153,42 +171,48 @@ func toApply(crd *apiextensionsv1.CustomResourceDefinition) (*unstructured.Unstr
 
 // waitEstablished waits until every CRD in names is established, following
 // the changes to CRDs since resourceVersion on one watch. If the watch
-// cannot be had or ends early, it reads the CRDs still pending instead.
+// cannot be had or ends early (its resource version expired, say), it reads
+// the CRDs still pending instead.
 func waitEstablished(ctx context.Context, client dynamic.Interface, resourceVersion string, names []string) error {
 	ctx, cancel := context.WithTimeout(ctx, establishTimeout)
 	defer cancel()
-	left := map[string]bool{}
+	state := map[string]string{}
 	for _, n := range names {
-		left[n] = true
+		state[n] = "not yet established"
 	}
 	w, err := client.Resource(crdResource).Watch(ctx, metav1.ListOptions{ResourceVersion: resourceVersion})
 	if err == nil {
 		defer w.Stop()
 	follow:
-		for len(left) > 0 {
+		for len(state) > 0 {
 			select {
 			case <-ctx.Done():
-				break follow
+				return fmt.Errorf("waiting for CRDs to be established: %s: %w", describe(state), ctx.Err())
 			case ev, ok := <-w.ResultChan():
 				if !ok || ev.Type == watch.Error {
 					break follow
 				}
 				u, isU := ev.Object.(*unstructured.Unstructured)
-				if !isU || !left[u.GetName()] {
+				if !isU {
 					continue
 				}
-				done, err := established(u)
+				if _, waiting := state[u.GetName()]; !waiting {
+					continue
+				}
+				done, why, err := established(u)
 				if err != nil {
 					return err
 				}
 				if done {
-					delete(left, u.GetName())
+					delete(state, u.GetName())
+				} else {
+					state[u.GetName()] = why
 				}
 			}
 		}
 	}
 	for _, name := range names {
-		if left[name] {
+		if _, waiting := state[name]; waiting {
 			if err := pollEstablished(ctx, client, name); err != nil {
 				return err
 			}
@@ -197,22 +221,40 @@ func waitEstablished(ctx context.Context, client dynamic.Interface, resourceVers
 	return nil
 }
 
+// describe lists the pending CRDs with what is known of each, in name order.
+func describe(state map[string]string) string {
+	names := make([]string, 0, len(state))
+	for n := range state {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		parts = append(parts, n+" ("+state[n]+")")
+	}
+	return strings.Join(parts, ", ")
+}
+
 // established reports whether a CRD read from the API server is
-// established, and fails if its names were refused.
-func established(u *unstructured.Unstructured) (bool, error) {
+// established and, when it is not, what its conditions say. It fails if the
+// CRD's names were refused.
+func established(u *unstructured.Unstructured) (bool, string, error) {
 	crd := &apiextensionsv1.CustomResourceDefinition{}
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, crd); err != nil {
-		return false, err
+		return false, "", fmt.Errorf("reading CRD %s: %w", u.GetName(), err)
 	}
+	why := "no Established condition yet"
 	for _, c := range crd.Status.Conditions {
 		switch {
 		case c.Type == apiextensionsv1.NamesAccepted && c.Status == apiextensionsv1.ConditionFalse:
-			return false, fmt.Errorf("CRD %s: names not accepted: %s", crd.Name, c.Message)
+			return false, "", fmt.Errorf("CRD %s: names not accepted: %s", crd.Name, c.Message)
 		case c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue:
-			return true, nil
+			return true, "", nil
+		case c.Type == apiextensionsv1.Established:
+			why = fmt.Sprintf("Established %s: %s", c.Status, c.Reason)
 		}
 	}
-	return false, nil
+	return false, why, nil
 }
 
 // pollEstablished reads one CRD until it is established.
@@ -224,7 +266,9 @@ func pollEstablished(ctx context.Context, client dynamic.Interface, name string)
 			last = err.Error()
 			return false, nil
 		}
-		return established(u)
+		done, why, err := established(u)
+		last = why
+		return done, err
 	})
 	if err != nil {
 		return fmt.Errorf("waiting for CRD %s (%s): %w", name, last, err)

@@ -76,14 +76,14 @@ func TestWaitEstablishedFollowsTheWatch(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- waitEstablished(ctx, client, "", []string{"a.example.com", "b.example.com"}) }()
 
-	established := map[string]any{"type": "Established", "status": "True"}
+	isEstablished := map[string]any{"type": "Established", "status": "True"}
 	for _, name := range []string{"a.example.com", "b.example.com"} {
 		select {
 		case err := <-done:
 			t.Fatalf("returned before %s was established: %v", name, err)
-		case <-time.After(100 * time.Millisecond):
+		default:
 		}
-		if _, err := client.Resource(crdResource).Update(ctx, crdObject(name, established), metav1.UpdateOptions{}); err != nil {
+		if _, err := client.Resource(crdResource).Update(ctx, crdObject(name, isEstablished), metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -104,5 +104,34 @@ func TestWaitEstablishedFailsOnRefusedNames(t *testing.T) {
 	err := waitEstablished(t.Context(), client, "", []string{"a.example.com"})
 	if err == nil || !strings.Contains(err.Error(), "names not accepted") || !strings.Contains(err.Error(), `"vm" is already in use`) {
 		t.Fatalf("want the refused names in the error, got %v", err)
+	}
+}
+
+// An apply answers with the CRD as it is: one whose names were refused
+// before (and so is applied again unchanged, writing nothing the watch
+// could see) fails at once.
+func TestEstablishedReadsAnApplyAnswer(t *testing.T) {
+	refused := map[string]any{"type": "NamesAccepted", "status": "False", "message": "taken"}
+	if _, _, err := established(crdObject("a.example.com", refused)); err == nil || !strings.Contains(err.Error(), "taken") {
+		t.Fatalf("want the refusal, got %v", err)
+	}
+	done, _, err := established(crdObject("a.example.com", map[string]any{"type": "Established", "status": "True"}))
+	if err != nil || !done {
+		t.Fatalf("an established CRD: done %v, err %v", done, err)
+	}
+	done, why, err := established(crdObject("a.example.com", map[string]any{"type": "Established", "status": "False", "reason": "Installing"}))
+	if err != nil || done || why != "Established False: Installing" {
+		t.Fatalf("an installing CRD: done %v, why %q, err %v", done, why, err)
+	}
+}
+
+func TestWaitEstablishedTimesOutNamingWhatIsPending(t *testing.T) {
+	defer func(d time.Duration) { establishTimeout = d }(establishTimeout)
+	establishTimeout = 300 * time.Millisecond
+	installing := map[string]any{"type": "Established", "status": "False", "reason": "Installing"}
+	client := newFakeClient(crdObject("a.example.com", installing))
+	err := waitEstablished(t.Context(), client, "", []string{"a.example.com"})
+	if err == nil || !strings.Contains(err.Error(), "a.example.com (Established False: Installing)") {
+		t.Fatalf("want the pending CRD and its state in the error, got %v", err)
 	}
 }

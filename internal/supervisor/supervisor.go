@@ -11,6 +11,7 @@ import (
 	"os"
 	"reflect"
 	goruntime "runtime"
+	"sort"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -224,6 +226,9 @@ func Run(ctx context.Context, o Options) error {
 		if err := installCRDs(gctx, restCfg, prepared.crds); err != nil {
 			return err
 		}
+		if err := waitDiscovery(gctx, restCfg, prepared.crds); err != nil {
+			return err
+		}
 		if err := waitServing(gctx, restCfg); err != nil {
 			return err
 		}
@@ -258,6 +263,27 @@ func Run(ctx context.Context, o Options) error {
 			}
 			return nil
 		})
+		g.Go(func() error {
+			// kube-controller-manager's user is not in system:masters: it
+			// needs the bootstrap RBAC roles, and gives up when the API
+			// server's /healthz (which waits for them) fails for 10 s.
+			if err := pollPath(gctx, restCfg, "/readyz/poststarthook/rbac/bootstrap-roles"); err != nil {
+				return err
+			}
+			err := controllermanager.Run(gctx, controllermanager.Config{
+				Kubeconfig:                   l.ComponentKubeconfig("controller-manager"),
+				ServiceAccountPrivateKeyFile: l.ServiceAccountKey(),
+				RootCAFile:                   l.CACert(),
+				ClusterSigningCertFile:       l.CACert(),
+				ClusterSigningKeyFile:        l.CAKey(),
+				ServiceClusterIPRange:        o.ServiceCIDR,
+				LeaderElect:                  o.LeaderElect,
+			})
+			if err != nil && gctx.Err() == nil {
+				return fmt.Errorf("kube-controller-manager: %w", err)
+			}
+			return nil
+		})
 
 		if err := applyBootstrap(gctx, mgr, webhookURL, ca.CertPEM, endpointsConfigMap(ssoURL)...); err != nil {
 			return err
@@ -275,26 +301,6 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 		defaultsReady.Store(true)
-
-		// kube-controller-manager starts once the Supervisor's own
-		// controllers serve: it sets up about forty controllers and an
-		// informer for every resource (a second of CPU on 2 cores), none of
-		// which readiness depends on, as kube-apiserver's does not.
-		g.Go(func() error {
-			err := controllermanager.Run(gctx, controllermanager.Config{
-				Kubeconfig:                   l.ComponentKubeconfig("controller-manager"),
-				ServiceAccountPrivateKeyFile: l.ServiceAccountKey(),
-				RootCAFile:                   l.CACert(),
-				ClusterSigningCertFile:       l.CACert(),
-				ClusterSigningKeyFile:        l.CAKey(),
-				ServiceClusterIPRange:        o.ServiceCIDR,
-				LeaderElect:                  o.LeaderElect,
-			})
-			if err != nil && gctx.Err() == nil {
-				return fmt.Errorf("kube-controller-manager: %w", err)
-			}
-			return nil
-		})
 
 		if err := waitReady(gctx, restCfg); err != nil {
 			return err
@@ -501,9 +507,8 @@ func flagCheck(flag *atomic.Bool, msg string) func(*http.Request) error {
 	}
 }
 
-// waitServing waits until the API server answers authenticated requests
-// and serves discovery for every installed CRD; its own readiness still
-// excludes kubevisor's checks at this point. It does not wait for the
+// waitServing waits until the API server answers authenticated requests;
+// its own readiness still excludes kubevisor's checks at this point. It does not wait for the
 // bootstrap RBAC roles: kubevisor's controllers are in system:masters and
 // need none of them, and the API server starts creating them only a second
 // after it serves (its hook polls once a second, first after one), then
@@ -512,6 +517,50 @@ func flagCheck(flag *atomic.Bool, msg string) func(*http.Request) error {
 // the roles.
 func waitServing(ctx context.Context, cfg *rest.Config) error {
 	return pollPath(ctx, cfg, "/readyz?exclude=kubevisor-crds&exclude=kubevisor-webhooks&exclude=kubevisor-defaults&exclude=poststarthook/rbac/bootstrap-roles")
+}
+
+// waitDiscovery waits until the API server's discovery lists every served
+// version of crds. A CRD is established before its group appears there (the
+// aggregator registers it a moment later), and the controllers look their
+// kinds up through discovery when they are set up.
+func waitDiscovery(ctx context.Context, cfg *rest.Config, crds []*apiextensionsv1.CustomResourceDefinition) error {
+	client, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	for _, c := range crds {
+		for _, v := range c.Spec.Versions {
+			if v.Served {
+				want[c.Spec.Group+"/"+v.Name] = true
+			}
+		}
+	}
+	var missing []string
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+		groups, err := client.ServerGroups()
+		if err != nil {
+			return false, nil
+		}
+		have := map[string]bool{}
+		for _, g := range groups.Groups {
+			for _, v := range g.Versions {
+				have[v.GroupVersion] = true
+			}
+		}
+		missing = missing[:0]
+		for gv := range want {
+			if !have[gv] {
+				missing = append(missing, gv)
+			}
+		}
+		return len(missing) == 0, nil
+	})
+	if err != nil {
+		sort.Strings(missing)
+		return fmt.Errorf("waiting for discovery to list %v: %w", missing, err)
+	}
+	return nil
 }
 
 // waitCRDsServed waits until the API server's CRD machinery runs: CRDs

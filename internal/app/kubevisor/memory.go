@@ -20,8 +20,8 @@ const settleDelay = 30 * time.Second
 // runtime's own slow pace: an idle Supervisor holds about 60 MiB less.
 //
 // gcPercent, when not 0 (and GOGC is not set), then becomes the collector's
-// target. The start always runs at the runtime's default of 100, which is
-// faster. At 50 an idle Supervisor holds 15 to 30 MiB less again for the
+// target. The start runs at the runtime's default of 100 (or GOGC's),
+// which is faster. At 50 an idle Supervisor holds 15 to 30 MiB less again for the
 // same idle CPU, but creating a cluster, which is CPU-bound on small hosts,
 // took about 15% longer (60 s against 51 s for a TKC on 2 cores); hence 0,
 // the runtime's 100, by default.

@@ -53,6 +53,9 @@ encryption key for Secrets and an admin kubeconfig in the data directory.`,
 			if o.SSOTokenTTL < time.Minute || o.SSOKeyRotation < time.Minute {
 				return fmt.Errorf("--sso-token-ttl and --sso-key-rotation must be at least 1m")
 			}
+			if gcPercent < 0 {
+				return fmt.Errorf("--gc-percent %d is negative; use 0 to keep the Go runtime's setting", gcPercent)
+			}
 			if o.WebhookPort < 1 || o.WebhookPort > 65535 {
 				return fmt.Errorf("--webhook-port %d is out of range 1-65535", o.WebhookPort)
 			}
@@ -90,9 +93,6 @@ Users log in with: kubectl vsphere login --server=%s --vsphere-username=NAME
 `, info.Server, info.AdminKubeconfig, info.AdminKubeconfig, strings.TrimPrefix(info.SSO, "https://"))
 				settleMemory(cmd.Context(), gcPercent)
 			}
-			if gcPercent < 0 {
-				return fmt.Errorf("--gc-percent %d is negative; use 0 to keep the Go runtime's setting", gcPercent)
-			}
 			limit, err := resource.ParseQuantity(memoryLimit)
 			if err != nil || limit.Sign() < 0 {
 				return fmt.Errorf("--memory-limit %q is not a quantity such as 300Mi", memoryLimit)
@@ -129,7 +129,7 @@ Users log in with: kubectl vsphere login --server=%s --vsphere-username=NAME
 	f.DurationVar(&o.SSOTokenTTL, "sso-token-ttl", 10*time.Hour, "How long an SSO token is valid.")
 	f.DurationVar(&o.SSOKeyRotation, "sso-key-rotation", 24*time.Hour, "How often a new SSO signing key is made; older keys verify until their tokens expire.")
 	f.StringVar(&memoryLimit, "memory-limit", "450Mi", "Soft limit of the Go heap (GOMEMLIMIT wins when set); 0 for none.")
-	f.IntVar(&gcPercent, "gc-percent", 0, "Garbage collector target once the Supervisor is ready, such as 50 to hold about 60 MiB less when idle at some CPU under load (GOGC wins when set); 0 keeps the Go runtime's 100.")
+	f.IntVar(&gcPercent, "gc-percent", 0, "Garbage collector target once the Supervisor is ready, such as 50 to hold 15 to 30 MiB less when idle for more CPU under load (GOGC wins when set); 0 keeps the Go runtime's 100.")
 	f.StringVar(&logFile, "log-file", "", "Log file (default <data-dir>/logs/kubevisor.log).")
 	f.BoolVar(&logToStderr, "log-to-stderr", false, "Log to standard error instead of the log file.")
 	f.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect one active controller manager among Supervisors sharing a datastore.")
