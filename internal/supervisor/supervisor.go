@@ -180,8 +180,19 @@ func Run(ctx context.Context, o Options) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return sso.Start(gctx) })
 
-	g.Go(func() error {
-		err := apiserver.Run(gctx, apiserver.Config{
+	// The API server stops after everything that talks to it, as the
+	// datastore stops after the API server: a client told to stop in the
+	// middle of its start must still find it. (kube-controller-manager
+	// builds its controllers without looking at its context, and its
+	// namespace controller exits the process with status 1 when its first
+	// discovery finds no API server.)
+	apiCtx, stopAPIServer := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopAPIServer()
+	apiStopped := make(chan struct{})
+	var apiErr error
+	go func() {
+		defer close(apiStopped)
+		apiErr = apiserver.Run(apiCtx, apiserver.Config{
 			BindAddress:                  o.BindAddress,
 			Port:                         o.Port,
 			AdvertiseAddress:             advertiseAddress(o.BindAddress),
@@ -204,10 +215,17 @@ func Run(ctx context.Context, o Options) error {
 			apiserver.Check{Name: "kubevisor-webhooks", Check: flagCheck(&webhooksReady, "webhook server is not serving yet")},
 			apiserver.Check{Name: "kubevisor-defaults", Check: flagCheck(&defaultsReady, "the default VM classes do not exist yet")},
 		)
-		if err != nil {
-			return fmt.Errorf("kube-apiserver: %w", err)
+	}()
+	g.Go(func() error {
+		select {
+		case <-gctx.Done():
+			return nil
+		case <-apiStopped:
+			if apiErr != nil {
+				return fmt.Errorf("kube-apiserver: %w", apiErr)
+			}
+			return errors.New("kube-apiserver stopped")
 		}
-		return nil
 	})
 
 	g.Go(func() error {
@@ -313,6 +331,12 @@ func Run(ctx context.Context, o Options) error {
 	})
 
 	err = waitGroup(ctx, g, shutdownGrace)
+	stopAPIServer()
+	select {
+	case <-apiStopped:
+	case <-time.After(shutdownGrace):
+		log.Info("The API server did not stop within the shutdown grace period; exiting without it", "grace", shutdownGrace)
+	}
 	stopDatastore()
 	if ctx.Err() != nil {
 		// Stopping was asked for. A component may still fail because of
