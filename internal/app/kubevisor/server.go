@@ -110,6 +110,7 @@ Users log in with: kubectl vsphere login --server=%s --vsphere-username=NAME
 			// klog writes its buffer every 5 s; the last lines of a stop
 			// are written before the process exits.
 			defer klog.Flush()
+			exitQuietlyWhenStopping(cmd.Context())
 			return supervisor.Run(cmd.Context(), o)
 		},
 	}
