@@ -43,7 +43,7 @@ func Parse(docs [][]byte) ([]*apiextensionsv1.CustomResourceDefinition, error) {
 
 // DefinitionAnnotation records on each CRD the SHA-256 of the definition
 // kubevisor last applied to it, so that a start whose definitions have not
-// changed applies nothing: applying 45 CRDs, some of them hundreds of
+// changed applies nothing: applying 44 CRDs, some of them hundreds of
 // kilobytes, costs the API server seconds.
 const DefinitionAnnotation = "kubevisor.io/definition-sha256"
 
@@ -81,8 +81,12 @@ func Install(ctx context.Context, client dynamic.Interface, crds []*apiextension
 		}
 		ann[DefinitionAnnotation] = sum
 		obj.SetAnnotations(ann)
-		if h := have[crd.Name]; h != nil && h.GetAnnotations()[DefinitionAnnotation] == sum && isEstablished(h) {
-			continue
+		if h := have[crd.Name]; h != nil && h.GetAnnotations()[DefinitionAnnotation] == sum {
+			// Unchanged and established: nothing to do. Refused names are
+			// reported after the apply below, which answers with them.
+			if done, _, err := established(h); err == nil && done {
+				continue
+			}
 		}
 		todo = append(todo, obj)
 	}
@@ -139,19 +143,6 @@ func digest(obj *unstructured.Unstructured) (string, error) {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
-}
-
-// isEstablished reports whether a CRD read from the API server has its
-// Established condition True.
-func isEstablished(u *unstructured.Unstructured) bool {
-	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
-	for _, c := range conds {
-		m, ok := c.(map[string]any)
-		if ok && m["type"] == string(apiextensionsv1.Established) && m["status"] == string(apiextensionsv1.ConditionTrue) {
-			return true
-		}
-	}
-	return false
 }
 
 func toApply(crd *apiextensionsv1.CustomResourceDefinition) (*unstructured.Unstructured, error) {
