@@ -3,27 +3,29 @@ package crds
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
+	apiextensionsclientv1 "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset/typed/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubevisor/kubevisor/internal/apply"
 )
-
-var crdResource = apiextensionsv1.SchemeGroupVersion.WithResource("customresourcedefinitions")
 
 // Parse decodes CRD manifests.
 func Parse(docs [][]byte) ([]*apiextensionsv1.CustomResourceDefinition, error) {
@@ -42,102 +44,139 @@ func Parse(docs [][]byte) ([]*apiextensionsv1.CustomResourceDefinition, error) {
 }
 
 // DefinitionAnnotation records on each CRD the SHA-256 of the definition
-// kubevisor last applied to it, so that a start whose definitions have not
-// changed applies nothing: applying 44 CRDs, some of them hundreds of
+// kubevisor last wrote to it, so that a start whose definitions have not
+// changed writes nothing: writing 44 CRDs, some of them hundreds of
 // kilobytes, costs the API server seconds.
 const DefinitionAnnotation = "kubevisor.io/definition-sha256"
 
-// Install applies every CRD whose definition differs from the one last
-// applied (or that is not established), and waits until those are
-// established.
+// Install creates the CRDs that do not exist, updates those whose definition
+// differs from the one kubevisor last wrote (or that are not established),
+// and waits until they are established.
 //
-// The applies run a few at a time: each is a large request whose cost is
+// kubevisor owns its CRDs' specs: an update replaces the spec whole, so a
+// field dropped from a definition is dropped from the CRD, and keeps the
+// CRD's other labels and annotations. (Creates and updates are plain writes,
+// not server-side applies: an apply body is parsed as YAML, which for
+// megabytes of schema costs the API server a third of a second.)
+//
+// The writes run a few at a time: each is a large request whose cost is
 // mostly the API server's own (decoding, validating, storing the CRD), and
 // on a cold start they share the machine with the API server's bootstrap.
-// Establishment is then followed on one watch, from before the applies,
-// instead of reading each (often hundreds of kilobytes) CRD again and again.
-func Install(ctx context.Context, client dynamic.Interface, crds []*apiextensionsv1.CustomResourceDefinition) error {
-	list, err := client.Resource(crdResource).List(ctx, metav1.ListOptions{})
+// A CRD just created is accepted at once when nothing else can dispute its
+// names (see acceptNames). Establishment is then followed on one watch,
+// from before the writes, instead of reading each CRD again and again.
+func Install(ctx context.Context, client apiextensionsclient.Interface, crds []*apiextensionsv1.CustomResourceDefinition) error {
+	api := client.ApiextensionsV1().CustomResourceDefinitions()
+	list, err := api.List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return fmt.Errorf("listing CRDs: %w", err)
 	}
-	have := map[string]*unstructured.Unstructured{}
+	have := map[string]*apiextensionsv1.CustomResourceDefinition{}
 	for i := range list.Items {
-		have[list.Items[i].GetName()] = &list.Items[i]
+		have[list.Items[i].Name] = &list.Items[i]
 	}
-	var todo []*unstructured.Unstructured
+	claims := newNameClaims(list.Items, crds)
+	type write struct {
+		want, have *apiextensionsv1.CustomResourceDefinition
+	}
+	var todo []write
 	for _, crd := range crds {
-		obj, err := toApply(crd)
+		want, err := withDigest(crd)
 		if err != nil {
 			return err
 		}
-		sum, err := digest(obj)
-		if err != nil {
-			return err
-		}
-		ann := obj.GetAnnotations()
-		if ann == nil {
-			ann = map[string]string{}
-		}
-		ann[DefinitionAnnotation] = sum
-		obj.SetAnnotations(ann)
-		if h := have[crd.Name]; h != nil && h.GetAnnotations()[DefinitionAnnotation] == sum {
+		h := have[crd.Name]
+		if h != nil && h.Annotations[DefinitionAnnotation] == want.Annotations[DefinitionAnnotation] {
 			// Unchanged and established: nothing to do. Refused names are
-			// reported after the apply below, which answers with them.
+			// reported after the update below, which answers with them.
 			if done, _, err := established(h); err == nil && done {
 				continue
 			}
 		}
-		todo = append(todo, obj)
+		todo = append(todo, write{want, h})
 	}
 	if len(todo) == 0 {
 		return nil
 	}
-	// Each apply answers with the CRD as it is now. One already
+	// Each write answers with the CRD as it is now. One already
 	// established, or whose names were refused, may change no more (an
-	// apply that changes nothing writes nothing), so the watch below would
+	// update that changes nothing writes nothing), so the watch below would
 	// not hear of it: it is settled here.
-	applied := make([]*unstructured.Unstructured, len(todo))
+	written := make([]*apiextensionsv1.CustomResourceDefinition, len(todo))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(applyConcurrency)
-	for i, obj := range todo {
+	g.SetLimit(writeConcurrency)
+	for i, w := range todo {
 		g.Go(func() error {
-			u, err := client.Resource(crdResource).Apply(gctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: apply.FieldManager, Force: true})
-			if err != nil {
-				return fmt.Errorf("applying CRD %s: %w", obj.GetName(), err)
+			var err error
+			if w.have == nil {
+				written[i], err = create(gctx, api, w.want, claims)
+			} else {
+				written[i], err = update(gctx, api, w.want, w.have)
 			}
-			applied[i] = u
-			return nil
+			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
 	var pending []string
-	for _, u := range applied {
-		done, _, err := established(u)
+	for _, crd := range written {
+		done, _, err := established(crd)
 		if err != nil {
 			return err
 		}
 		if !done {
-			pending = append(pending, u.GetName())
+			pending = append(pending, crd.Name)
 		}
 	}
 	if len(pending) == 0 {
 		return nil
 	}
-	return waitEstablished(ctx, client, list.GetResourceVersion(), pending)
+	return waitEstablished(ctx, api, list.ResourceVersion, pending)
 }
 
-// applyConcurrency is how many CRD applies are in flight at once.
-const applyConcurrency = 4
+// writeConcurrency is how many CRD writes are in flight at once.
+const writeConcurrency = 4
 
-// establishTimeout bounds the wait for applied CRDs to be established.
+// establishTimeout bounds the wait for written CRDs to be established.
 var establishTimeout = 60 * time.Second
 
-// digest is the SHA-256 of obj's JSON (encoding/json sorts map keys).
-func digest(obj *unstructured.Unstructured) (string, error) {
-	b, err := json.Marshal(obj.Object)
+// withDigest returns a copy of crd ready to be written: without status, and
+// annotated with the digest of its definition.
+func withDigest(crd *apiextensionsv1.CustomResourceDefinition) (*apiextensionsv1.CustomResourceDefinition, error) {
+	want := crd.DeepCopy()
+	want.Status = apiextensionsv1.CustomResourceDefinitionStatus{}
+	want.CreationTimestamp = metav1.Time{}
+	want.ResourceVersion = ""
+	if want.Annotations != nil {
+		delete(want.Annotations, DefinitionAnnotation)
+	}
+	sum, err := digest(want)
+	if err != nil {
+		return nil, err
+	}
+	if want.Annotations == nil {
+		want.Annotations = map[string]string{}
+	}
+	want.Annotations[DefinitionAnnotation] = sum
+	return want, nil
+}
+
+// digest is the SHA-256 of the definition's JSON, as an unstructured object
+// (encoding/json sorts map keys, so the digest does not depend on the
+// order the definition was built in).
+func digest(crd *apiextensionsv1.CustomResourceDefinition) (string, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(crd)
+	if err != nil {
+		return "", fmt.Errorf("converting CRD %s: %w", crd.Name, err)
+	}
+	delete(m, "status")
+	if md, ok := m["metadata"].(map[string]any); ok {
+		delete(md, "creationTimestamp")
+	}
+	m["apiVersion"] = apiextensionsv1.SchemeGroupVersion.String()
+	m["kind"] = "CustomResourceDefinition"
+	b, err := json.Marshal(m)
 	if err != nil {
 		return "", err
 	}
@@ -145,33 +184,187 @@ func digest(obj *unstructured.Unstructured) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-func toApply(crd *apiextensionsv1.CustomResourceDefinition) (*unstructured.Unstructured, error) {
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(crd)
+// create creates want and, when nothing can dispute its names, accepts
+// them. If another Supervisor sharing the datastore created it first, it is
+// updated instead.
+func create(ctx context.Context, api crdInterface, want *apiextensionsv1.CustomResourceDefinition, claims nameClaims) (*apiextensionsv1.CustomResourceDefinition, error) {
+	created, err := api.Create(ctx, want, metav1.CreateOptions{FieldManager: apply.FieldManager})
+	if apierrors.IsAlreadyExists(err) {
+		cur, err := api.Get(ctx, want.Name, metav1.GetOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("reading CRD %s: %w", want.Name, err)
+		}
+		return update(ctx, api, want, cur)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("converting CRD %s: %w", crd.Name, err)
+		return nil, fmt.Errorf("creating CRD %s: %w", want.Name, err)
 	}
-	delete(m, "status")
-	if md, ok := m["metadata"].(map[string]any); ok {
-		delete(md, "creationTimestamp")
+	return acceptNames(ctx, api, created, claims)
+}
+
+// update replaces cur's spec with want's and adds want's labels and
+// annotations to cur's, retrying on a conflict.
+func update(ctx context.Context, api crdInterface, want, cur *apiextensionsv1.CustomResourceDefinition) (*apiextensionsv1.CustomResourceDefinition, error) {
+	var out *apiextensionsv1.CustomResourceDefinition
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		next := cur.DeepCopy()
+		next.Spec = want.Spec
+		next.Labels = merged(next.Labels, want.Labels)
+		next.Annotations = merged(next.Annotations, want.Annotations)
+		var err error
+		out, err = api.Update(ctx, next, metav1.UpdateOptions{FieldManager: apply.FieldManager})
+		if apierrors.IsConflict(err) {
+			if c, gerr := api.Get(ctx, want.Name, metav1.GetOptions{}); gerr == nil {
+				cur = c
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("updating CRD %s: %w", want.Name, err)
 	}
-	u := &unstructured.Unstructured{Object: m}
-	u.SetAPIVersion(apiextensionsv1.SchemeGroupVersion.String())
-	u.SetKind("CustomResourceDefinition")
-	return u, nil
+	return out, nil
+}
+
+func merged(into, from map[string]string) map[string]string {
+	if len(from) == 0 {
+		return into
+	}
+	if into == nil {
+		into = map[string]string{}
+	}
+	for k, v := range from {
+		into[k] = v
+	}
+	return into
+}
+
+type crdInterface = apiextensionsclientv1.CustomResourceDefinitionInterface
+
+// acceptNames sets on a CRD kubevisor has just created the status the API
+// server's naming and establishing controllers would set, when nothing can
+// dispute its names: it is in a group where no other CRD claims any of
+// them, and a conversion webhook it names has a usable CA bundle. Those
+// two controllers each work one CRD at a time, and on a cold start their
+// two status writes for each of 44 large CRDs took two seconds after the
+// last create. Both controllers then find nothing to change.
+//
+// Names are accepted and the CRD established in one write, so the API
+// server's CRD handler sees both at once; a client that saw Established
+// before the handler did could find the resource missing for a moment,
+// which is why the Supervisor's controllers wait for discovery as well. A
+// conflicting write (a controller was quicker) leaves the CRD to them.
+func acceptNames(ctx context.Context, api crdInterface, crd *apiextensionsv1.CustomResourceDefinition, claims nameClaims) (*apiextensionsv1.CustomResourceDefinition, error) {
+	if !claims.free(crd) || !usableConversion(crd) || len(crd.Status.Conditions) > 0 {
+		return crd, nil
+	}
+	next := crd.DeepCopy()
+	next.Status.AcceptedNames = crd.Spec.Names
+	now := metav1.Now()
+	next.Status.Conditions = []apiextensionsv1.CustomResourceDefinitionCondition{
+		// The reasons and messages are the API server's own.
+		{Type: apiextensionsv1.NamesAccepted, Status: apiextensionsv1.ConditionTrue, Reason: "NoConflicts", Message: "no conflicts found", LastTransitionTime: now},
+		{Type: apiextensionsv1.Established, Status: apiextensionsv1.ConditionTrue, Reason: "InitialNamesAccepted", Message: "the initial names have been accepted", LastTransitionTime: now},
+	}
+	out, err := api.UpdateStatus(ctx, next, metav1.UpdateOptions{FieldManager: apply.FieldManager})
+	if apierrors.IsConflict(err) {
+		return crd, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("accepting the names of CRD %s: %w", crd.Name, err)
+	}
+	return out, nil
+}
+
+// usableConversion reports whether a CRD's conversion, if it is a webhook,
+// names a CA bundle that parses: the establishing controller refuses to
+// establish one that does not.
+func usableConversion(crd *apiextensionsv1.CustomResourceDefinition) bool {
+	c := crd.Spec.Conversion
+	if c == nil || c.Webhook == nil || c.Webhook.ClientConfig == nil || len(c.Webhook.ClientConfig.CABundle) == 0 {
+		return true
+	}
+	return x509.NewCertPool().AppendCertsFromPEM(c.Webhook.ClientConfig.CABundle)
+}
+
+// nameClaims records, for each API group, which CRD claims each resource
+// name (plural, singular, short names) and each kind (kind, list kind),
+// among the CRDs that exist and those being installed, as the API server's
+// naming controller reckons them.
+type nameClaims map[string]map[string][]string
+
+func newNameClaims(existing []apiextensionsv1.CustomResourceDefinition, installing []*apiextensionsv1.CustomResourceDefinition) nameClaims {
+	c := nameClaims{}
+	for i := range existing {
+		crd := &existing[i]
+		c.add(crd.Spec.Group, crd.Name, crd.Status.AcceptedNames)
+		c.add(crd.Spec.Group, crd.Name, crd.Spec.Names)
+	}
+	for _, crd := range installing {
+		c.add(crd.Spec.Group, crd.Name, crd.Spec.Names)
+	}
+	return c
+}
+
+func (c nameClaims) add(group, crd string, n apiextensionsv1.CustomResourceDefinitionNames) {
+	if c[group] == nil {
+		c[group] = map[string][]string{}
+	}
+	for _, key := range nameKeys(n) {
+		if !slices.Contains(c[group][key], crd) {
+			c[group][key] = append(c[group][key], crd)
+		}
+	}
+}
+
+// free reports whether no CRD other than crd claims any of its names.
+func (c nameClaims) free(crd *apiextensionsv1.CustomResourceDefinition) bool {
+	for _, key := range nameKeys(crd.Spec.Names) {
+		for _, owner := range c[crd.Spec.Group][key] {
+			if owner != crd.Name {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// nameKeys lists the names a CRD claims: resource names and kinds are
+// separate spaces, as the naming controller keeps them.
+func nameKeys(n apiextensionsv1.CustomResourceDefinitionNames) []string {
+	singular, listKind := n.Singular, n.ListKind
+	if singular == "" {
+		singular = strings.ToLower(n.Kind) // as the API server defaults it
+	}
+	if listKind == "" && n.Kind != "" {
+		listKind = n.Kind + "List"
+	}
+	var keys []string
+	for _, r := range append([]string{n.Plural, singular}, n.ShortNames...) {
+		if r != "" {
+			keys = append(keys, "resource:"+r)
+		}
+	}
+	for _, k := range []string{n.Kind, listKind} {
+		if k != "" {
+			keys = append(keys, "kind:"+k)
+		}
+	}
+	return keys
 }
 
 // waitEstablished waits until every CRD in names is established, following
 // the changes to CRDs since resourceVersion on one watch. If the watch
 // cannot be had or ends early (its resource version expired, say), it reads
 // the CRDs still pending instead.
-func waitEstablished(ctx context.Context, client dynamic.Interface, resourceVersion string, names []string) error {
+func waitEstablished(ctx context.Context, api crdInterface, resourceVersion string, names []string) error {
 	ctx, cancel := context.WithTimeout(ctx, establishTimeout)
 	defer cancel()
 	state := map[string]string{}
 	for _, n := range names {
 		state[n] = "not yet established"
 	}
-	w, err := client.Resource(crdResource).Watch(ctx, metav1.ListOptions{ResourceVersion: resourceVersion})
+	w, err := api.Watch(ctx, metav1.ListOptions{ResourceVersion: resourceVersion})
 	if err == nil {
 		defer w.Stop()
 	follow:
@@ -183,28 +376,28 @@ func waitEstablished(ctx context.Context, client dynamic.Interface, resourceVers
 				if !ok || ev.Type == watch.Error {
 					break follow
 				}
-				u, isU := ev.Object.(*unstructured.Unstructured)
-				if !isU {
+				crd, isCRD := ev.Object.(*apiextensionsv1.CustomResourceDefinition)
+				if !isCRD {
 					continue
 				}
-				if _, waiting := state[u.GetName()]; !waiting {
+				if _, waiting := state[crd.Name]; !waiting {
 					continue
 				}
-				done, why, err := established(u)
+				done, why, err := established(crd)
 				if err != nil {
 					return err
 				}
 				if done {
-					delete(state, u.GetName())
+					delete(state, crd.Name)
 				} else {
-					state[u.GetName()] = why
+					state[crd.Name] = why
 				}
 			}
 		}
 	}
 	for _, name := range names {
 		if _, waiting := state[name]; waiting {
-			if err := pollEstablished(ctx, client, name); err != nil {
+			if err := pollEstablished(ctx, api, name); err != nil {
 				return err
 			}
 		}
@@ -229,11 +422,7 @@ func describe(state map[string]string) string {
 // established reports whether a CRD read from the API server is
 // established and, when it is not, what its conditions say. It fails if the
 // CRD's names were refused.
-func established(u *unstructured.Unstructured) (bool, string, error) {
-	crd := &apiextensionsv1.CustomResourceDefinition{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, crd); err != nil {
-		return false, "", fmt.Errorf("reading CRD %s: %w", u.GetName(), err)
-	}
+func established(crd *apiextensionsv1.CustomResourceDefinition) (bool, string, error) {
 	why := "no Established condition yet"
 	for _, c := range crd.Status.Conditions {
 		switch {
@@ -249,15 +438,15 @@ func established(u *unstructured.Unstructured) (bool, string, error) {
 }
 
 // pollEstablished reads one CRD until it is established.
-func pollEstablished(ctx context.Context, client dynamic.Interface, name string) error {
+func pollEstablished(ctx context.Context, api crdInterface, name string) error {
 	last := "not yet established"
 	err := wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-		u, err := client.Resource(crdResource).Get(ctx, name, metav1.GetOptions{})
+		crd, err := api.Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			last = err.Error()
 			return false, nil
 		}
-		done, why, err := established(u)
+		done, why, err := established(crd)
 		last = why
 		return done, err
 	})

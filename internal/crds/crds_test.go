@@ -1,16 +1,18 @@
 package crds
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset/fake"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	dynamicfake "k8s.io/client-go/dynamic/fake"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/watch"
+	k8stesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
 )
 
@@ -52,38 +54,62 @@ func TestDropOlderDescriptions(t *testing.T) {
 	}
 }
 
-func crdObject(name string, conds ...map[string]any) *unstructured.Unstructured {
-	c := make([]any, 0, len(conds))
-	for _, m := range conds {
-		c = append(c, m)
+func crdObject(name string, conds ...apiextensionsv1.CustomResourceDefinitionCondition) *apiextensionsv1.CustomResourceDefinition {
+	return &apiextensionsv1.CustomResourceDefinition{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Status:     apiextensionsv1.CustomResourceDefinitionStatus{Conditions: conds},
 	}
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "apiextensions.k8s.io/v1",
-		"kind":       "CustomResourceDefinition",
-		"metadata":   map[string]any{"name": name},
-		"status":     map[string]any{"conditions": c},
-	}}
 }
 
-func newFakeClient(objs ...runtime.Object) *dynamicfake.FakeDynamicClient {
-	return dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-		map[schema.GroupVersionResource]string{crdResource: "CustomResourceDefinitionList"}, objs...)
+func cond(t apiextensionsv1.CustomResourceDefinitionConditionType, s apiextensionsv1.ConditionStatus, reason, message string) apiextensionsv1.CustomResourceDefinitionCondition {
+	return apiextensionsv1.CustomResourceDefinitionCondition{Type: t, Status: s, Reason: reason, Message: message}
+}
+
+var isEstablished = cond(apiextensionsv1.Established, apiextensionsv1.ConditionTrue, "", "")
+
+// newFake is a fake clientset over a plain object tracker: the generated
+// fake's field-managed tracker has no schema for CRDs.
+func newFake(objs ...runtime.Object) *fake.Clientset {
+	scheme := runtime.NewScheme()
+	if err := apiextensionsv1.AddToScheme(scheme); err != nil {
+		panic(err)
+	}
+	tracker := k8stesting.NewObjectTracker(scheme, serializer.NewCodecFactory(scheme).UniversalDecoder())
+	for _, o := range objs {
+		if err := tracker.Add(o); err != nil {
+			panic(err)
+		}
+	}
+	cs := &fake.Clientset{}
+	cs.AddReactor("*", "*", k8stesting.ObjectReaction(tracker))
+	cs.AddWatchReactor("*", func(a k8stesting.Action) (bool, watch.Interface, error) {
+		var opts metav1.ListOptions
+		if wa, ok := a.(k8stesting.WatchActionImpl); ok {
+			opts = wa.ListOptions
+		}
+		w, err := tracker.Watch(a.GetResource(), a.GetNamespace(), opts)
+		return true, w, err
+	})
+	return cs
+}
+
+func crdsOf(client *fake.Clientset) crdInterface {
+	return client.ApiextensionsV1().CustomResourceDefinitions()
 }
 
 func TestWaitEstablishedFollowsTheWatch(t *testing.T) {
-	client := newFakeClient(crdObject("a.example.com"), crdObject("b.example.com"))
+	client := newFake(crdObject("a.example.com"), crdObject("b.example.com"))
 	ctx := t.Context()
 	done := make(chan error, 1)
-	go func() { done <- waitEstablished(ctx, client, "", []string{"a.example.com", "b.example.com"}) }()
+	go func() { done <- waitEstablished(ctx, crdsOf(client), "", []string{"a.example.com", "b.example.com"}) }()
 
-	isEstablished := map[string]any{"type": "Established", "status": "True"}
 	for _, name := range []string{"a.example.com", "b.example.com"} {
 		select {
 		case err := <-done:
 			t.Fatalf("returned before %s was established: %v", name, err)
 		default:
 		}
-		if _, err := client.Resource(crdResource).Update(ctx, crdObject(name, isEstablished), metav1.UpdateOptions{}); err != nil {
+		if _, err := crdsOf(client).Update(ctx, crdObject(name, isEstablished), metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -98,28 +124,28 @@ func TestWaitEstablishedFollowsTheWatch(t *testing.T) {
 }
 
 func TestWaitEstablishedFailsOnRefusedNames(t *testing.T) {
-	refused := map[string]any{"type": "NamesAccepted", "status": "False", "message": `"vm" is already in use`}
-	client := newFakeClient(crdObject("a.example.com", refused))
+	refused := cond(apiextensionsv1.NamesAccepted, apiextensionsv1.ConditionFalse, "", `"vm" is already in use`)
+	client := newFake(crdObject("a.example.com", refused))
 	// The watch replays the CRD with its refused names.
-	err := waitEstablished(t.Context(), client, "", []string{"a.example.com"})
+	err := waitEstablished(t.Context(), crdsOf(client), "", []string{"a.example.com"})
 	if err == nil || !strings.Contains(err.Error(), "names not accepted") || !strings.Contains(err.Error(), `"vm" is already in use`) {
 		t.Fatalf("want the refused names in the error, got %v", err)
 	}
 }
 
-// An apply answers with the CRD as it is: one whose names were refused
-// before (and so is applied again unchanged, writing nothing the watch
+// A write answers with the CRD as it is: one whose names were refused
+// before (and so is written again unchanged, writing nothing the watch
 // could see) fails at once.
-func TestEstablishedReadsAnApplyAnswer(t *testing.T) {
-	refused := map[string]any{"type": "NamesAccepted", "status": "False", "message": "taken"}
+func TestEstablishedReadsAWriteAnswer(t *testing.T) {
+	refused := cond(apiextensionsv1.NamesAccepted, apiextensionsv1.ConditionFalse, "", "taken")
 	if _, _, err := established(crdObject("a.example.com", refused)); err == nil || !strings.Contains(err.Error(), "taken") {
 		t.Fatalf("want the refusal, got %v", err)
 	}
-	done, _, err := established(crdObject("a.example.com", map[string]any{"type": "Established", "status": "True"}))
+	done, _, err := established(crdObject("a.example.com", isEstablished))
 	if err != nil || !done {
 		t.Fatalf("an established CRD: done %v, err %v", done, err)
 	}
-	done, why, err := established(crdObject("a.example.com", map[string]any{"type": "Established", "status": "False", "reason": "Installing"}))
+	done, why, err := established(crdObject("a.example.com", cond(apiextensionsv1.Established, apiextensionsv1.ConditionFalse, "Installing", "")))
 	if err != nil || done || why != "Established False: Installing" {
 		t.Fatalf("an installing CRD: done %v, why %q, err %v", done, why, err)
 	}
@@ -128,10 +154,178 @@ func TestEstablishedReadsAnApplyAnswer(t *testing.T) {
 func TestWaitEstablishedTimesOutNamingWhatIsPending(t *testing.T) {
 	defer func(d time.Duration) { establishTimeout = d }(establishTimeout)
 	establishTimeout = 300 * time.Millisecond
-	installing := map[string]any{"type": "Established", "status": "False", "reason": "Installing"}
-	client := newFakeClient(crdObject("a.example.com", installing))
-	err := waitEstablished(t.Context(), client, "", []string{"a.example.com"})
+	installing := cond(apiextensionsv1.Established, apiextensionsv1.ConditionFalse, "Installing", "")
+	client := newFake(crdObject("a.example.com", installing))
+	err := waitEstablished(t.Context(), crdsOf(client), "", []string{"a.example.com"})
 	if err == nil || !strings.Contains(err.Error(), "a.example.com (Established False: Installing)") {
 		t.Fatalf("want the pending CRD and its state in the error, got %v", err)
+	}
+}
+
+// definition is a minimal CRD as kubevisor ships one.
+func definition(group, plural, kind string, shortNames ...string) *apiextensionsv1.CustomResourceDefinition {
+	return &apiextensionsv1.CustomResourceDefinition{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apiextensions.k8s.io/v1", Kind: "CustomResourceDefinition"},
+		ObjectMeta: metav1.ObjectMeta{Name: plural + "." + group},
+		Spec: apiextensionsv1.CustomResourceDefinitionSpec{
+			Group: group,
+			Names: apiextensionsv1.CustomResourceDefinitionNames{Plural: plural, Kind: kind, ShortNames: shortNames},
+			Scope: apiextensionsv1.NamespaceScoped,
+			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{
+				Name: "v1", Served: true, Storage: true,
+				Schema: &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{Type: "object"}},
+			}},
+		},
+	}
+}
+
+// writes lists the create, update and update-status actions a fake saw.
+func writes(client *fake.Clientset) []string {
+	var out []string
+	for _, a := range client.Actions() {
+		o, ok := a.(interface{ GetObject() runtime.Object })
+		if !ok {
+			continue
+		}
+		verb := a.GetVerb()
+		if a.GetSubresource() != "" {
+			verb += "-" + a.GetSubresource()
+		}
+		out = append(out, verb+" "+o.GetObject().(*apiextensionsv1.CustomResourceDefinition).Name)
+	}
+	return out
+}
+
+// A cold start creates each CRD and, its names being free, establishes it
+// in the same breath; a second start with the same definitions writes
+// nothing.
+func TestInstallCreatesAndAcceptsFreeNames(t *testing.T) {
+	ctx := t.Context()
+	client := newFake()
+	defs := []*apiextensionsv1.CustomResourceDefinition{
+		definition("example.com", "widgets", "Widget", "wd"),
+		definition("example.com", "gadgets", "Gadget"),
+	}
+	if err := Install(ctx, client, defs); err != nil {
+		t.Fatal(err)
+	}
+	got := writes(client)
+	slices.Sort(got)
+	want := []string{"create gadgets.example.com", "create widgets.example.com", "update-status gadgets.example.com", "update-status widgets.example.com"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("writes %v, want %v", got, want)
+	}
+	w, err := crdsOf(client).Get(ctx, "widgets.example.com", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Status.AcceptedNames.Kind != "Widget" || !slices.Equal(w.Status.AcceptedNames.ShortNames, []string{"wd"}) {
+		t.Errorf("accepted names %+v", w.Status.AcceptedNames)
+	}
+	for _, c := range []apiextensionsv1.CustomResourceDefinitionConditionType{apiextensionsv1.NamesAccepted, apiextensionsv1.Established} {
+		if !hasTrue(w, c) {
+			t.Errorf("condition %s is not True: %+v", c, w.Status.Conditions)
+		}
+	}
+	if w.Annotations[DefinitionAnnotation] == "" {
+		t.Error("no definition digest")
+	}
+
+	client.ClearActions()
+	if err := Install(ctx, client, defs); err != nil {
+		t.Fatal(err)
+	}
+	if got := writes(client); len(got) != 0 {
+		t.Fatalf("an unchanged install wrote %v", got)
+	}
+}
+
+func hasTrue(crd *apiextensionsv1.CustomResourceDefinition, t apiextensionsv1.CustomResourceDefinitionConditionType) bool {
+	for _, c := range crd.Status.Conditions {
+		if c.Type == t {
+			return c.Status == apiextensionsv1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// A CRD whose names another CRD in its group might dispute is left to the
+// API server's naming controller: here it never runs, so the install waits
+// and times out naming the CRD.
+func TestInstallLeavesDisputableNamesToTheAPIServer(t *testing.T) {
+	defer func(d time.Duration) { establishTimeout = d }(establishTimeout)
+	establishTimeout = 300 * time.Millisecond
+	other := definition("example.com", "things", "Thing", "wd")
+	other.Status.AcceptedNames = other.Spec.Names
+	client := newFake(other)
+	err := Install(t.Context(), client, []*apiextensionsv1.CustomResourceDefinition{definition("example.com", "widgets", "Widget", "wd")})
+	if err == nil || !strings.Contains(err.Error(), "widgets.example.com") {
+		t.Fatalf("want a timeout naming widgets.example.com, got %v", err)
+	}
+	if got := writes(client); !slices.Equal(got, []string{"create widgets.example.com"}) {
+		t.Fatalf("writes %v, want only the create", got)
+	}
+}
+
+// A changed definition replaces the CRD's spec whole (a dropped field is
+// gone) and keeps labels and annotations others put on it.
+func TestInstallUpdatesAChangedDefinition(t *testing.T) {
+	ctx := t.Context()
+	old := definition("example.com", "widgets", "Widget", "wd", "old")
+	old.Labels = map[string]string{"team": "a"}
+	old.Annotations = map[string]string{"note": "kept", DefinitionAnnotation: "stale"}
+	old.Status.Conditions = []apiextensionsv1.CustomResourceDefinitionCondition{isEstablished}
+	client := newFake(old)
+	if err := Install(ctx, client, []*apiextensionsv1.CustomResourceDefinition{definition("example.com", "widgets", "Widget", "wd")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := writes(client); !slices.Equal(got, []string{"update widgets.example.com"}) {
+		t.Fatalf("writes %v, want one update", got)
+	}
+	w, err := crdsOf(client).Get(ctx, "widgets.example.com", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(w.Spec.Names.ShortNames, []string{"wd"}) {
+		t.Errorf("short names %v, want [wd]", w.Spec.Names.ShortNames)
+	}
+	if w.Labels["team"] != "a" || w.Annotations["note"] != "kept" || w.Annotations[DefinitionAnnotation] == "stale" {
+		t.Errorf("labels %v, annotations %v", w.Labels, w.Annotations)
+	}
+}
+
+func TestNameClaims(t *testing.T) {
+	mine := definition("example.com", "widgets", "Widget")
+	for _, tc := range []struct {
+		name  string
+		other *apiextensionsv1.CustomResourceDefinition
+		free  bool
+	}{
+		{"another group", definition("example.org", "widgets", "Widget"), true},
+		{"distinct names", definition("example.com", "gadgets", "Gadget"), true},
+		{"kind", definition("example.com", "things", "Widget"), false},
+		{"defaulted singular as a short name", definition("example.com", "things", "Thing", "widget"), false},
+		{"list kind", definition("example.com", "things", "WidgetList"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newNameClaims(nil, []*apiextensionsv1.CustomResourceDefinition{mine, tc.other})
+			if got := c.free(mine); got != tc.free {
+				t.Errorf("free = %v, want %v", got, tc.free)
+			}
+		})
+	}
+}
+
+func TestUsableConversion(t *testing.T) {
+	crd := definition("example.com", "widgets", "Widget")
+	if !usableConversion(crd) {
+		t.Error("no conversion: want usable")
+	}
+	crd.Spec.Conversion = &apiextensionsv1.CustomResourceConversion{
+		Strategy: apiextensionsv1.WebhookConverter,
+		Webhook:  &apiextensionsv1.WebhookConversion{ClientConfig: &apiextensionsv1.WebhookClientConfig{CABundle: []byte("not a certificate")}},
+	}
+	if usableConversion(crd) {
+		t.Error("a CA bundle that does not parse: want unusable")
 	}
 }

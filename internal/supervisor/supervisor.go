@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -449,9 +450,14 @@ func prepareCRDs(convertURL string, caBundle []byte) ([]*apiextensionsv1.CustomR
 	return append(oursParsed, capiParsed...), nil
 }
 
-// installCRDs applies the prepared CRDs that changed since the last start.
+// installCRDs writes the prepared CRDs that changed since the last start.
+// They travel as protobuf, which the API server decodes several times
+// faster than JSON.
 func installCRDs(ctx context.Context, restCfg *rest.Config, prepared []*apiextensionsv1.CustomResourceDefinition) error {
-	client, err := dynamic.NewForConfig(restCfg)
+	cfg := rest.CopyConfig(restCfg)
+	cfg.ContentType = runtime.ContentTypeProtobuf
+	cfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
+	client, err := apiextensionsclient.NewForConfig(cfg)
 	if err != nil {
 		return err
 	}
