@@ -19,7 +19,6 @@ import (
 	"github.com/kubevisor/kubevisor/internal/controller/virtualmachine"
 	"github.com/kubevisor/kubevisor/internal/controller/virtualmachinepublishrequest"
 	"github.com/kubevisor/kubevisor/internal/controller/virtualmachineservice"
-	"github.com/kubevisor/kubevisor/internal/controller/vmclass"
 	"github.com/kubevisor/kubevisor/internal/controller/volume"
 	"github.com/kubevisor/kubevisor/internal/library"
 	"github.com/kubevisor/kubevisor/internal/provider"
@@ -63,9 +62,6 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, o controllerOptions
 		return err
 	}
 	if err := (&oidcprovider.Reconciler{Client: mgr.GetClient(), SSO: o.SSOIssuer, File: o.AuthenticationConfigFile}).SetupWithManager(mgr); err != nil {
-		return err
-	}
-	if err := mgr.Add(&vmclass.Defaults{Client: mgr.GetClient()}); err != nil {
 		return err
 	}
 	if err := (&storagepolicy.Reconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme()}).SetupWithManager(mgr); err != nil {

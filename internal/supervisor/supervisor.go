@@ -28,17 +28,16 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
-	kubevisorv1 "github.com/kubevisor/kubevisor/api/kubevisor/v1alpha1"
 	"github.com/kubevisor/kubevisor/config/bootstrap"
 	"github.com/kubevisor/kubevisor/config/crd"
 	"github.com/kubevisor/kubevisor/internal/apiserver"
 	"github.com/kubevisor/kubevisor/internal/apply"
 	"github.com/kubevisor/kubevisor/internal/clusterapi"
 	"github.com/kubevisor/kubevisor/internal/controller/contentlibrary"
+	"github.com/kubevisor/kubevisor/internal/controller/vmclass"
 	"github.com/kubevisor/kubevisor/internal/controllermanager"
 	"github.com/kubevisor/kubevisor/internal/crds"
 	"github.com/kubevisor/kubevisor/internal/datastore"
@@ -315,8 +314,9 @@ func Run(ctx context.Context, o Options) error {
 		webhooksReady.Store(true)
 
 		// Ready means usable: a namespace created right away may name the
-		// default VM classes.
-		if err := waitDefaults(gctx, mgr.GetAPIReader()); err != nil {
+		// default VM classes. They are created here, while the controllers
+		// sync their caches (a second on a cold start), rather than by one.
+		if err := (&vmclass.Defaults{Client: mgr.GetClient()}).Create(gctx); err != nil {
 			return err
 		}
 		defaultsReady.Store(true)
@@ -511,21 +511,6 @@ func toUnstructured(s *runtime.Scheme, obj runtime.Object) (*unstructured.Unstru
 	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
 	unstructured.RemoveNestedField(u.Object, "status")
 	return u, nil
-}
-
-// waitDefaults waits until the default VM classes exist: the leader
-// creates them once its manager runs.
-func waitDefaults(ctx context.Context, reader client.Reader) error {
-	classes := kubevisorv1.DefaultVirtualMachineClasses()
-	return wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-		for i := range classes {
-			err := reader.Get(ctx, client.ObjectKeyFromObject(&classes[i]), &kubevisorv1.ClusterVirtualMachineClass{})
-			if err != nil {
-				return false, nil
-			}
-		}
-		return true, nil
-	})
 }
 
 func flagCheck(flag *atomic.Bool, msg string) func(*http.Request) error {

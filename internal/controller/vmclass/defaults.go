@@ -3,20 +3,18 @@ package vmclass
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/wait"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	kubevisorv1 "github.com/kubevisor/kubevisor/api/kubevisor/v1alpha1"
 )
 
-var _ manager.Runnable = &Defaults{}
-
-// Defaults creates the default VM classes once, when the manager starts.
+// Defaults creates the default VM classes that do not exist.
 type Defaults struct {
 	// Client writes to the API.
 	Client client.Client
@@ -25,29 +23,40 @@ type Defaults struct {
 	Classes []kubevisorv1.ClusterVirtualMachineClass
 }
 
-// Start creates every missing class, retrying every 200 ms until the API
-// accepts them (at start the admission webhooks come up with the manager)
-// or ctx ends.
-func (d *Defaults) Start(ctx context.Context) error {
+// Create creates every missing class, all at once, retrying those the API
+// refused every 200 ms (at start the admission webhooks that check them
+// come up at the same time) until none is missing or ctx ends. It needs no
+// cache: the Supervisor calls it before its controllers have synced theirs,
+// and a class that exists (created by another Supervisor sharing the
+// datastore, say) counts as created.
+func (d *Defaults) Create(ctx context.Context) error {
 	log := ctrl.LoggerFrom(ctx).WithName("vmclass-defaults")
-	classes := d.Classes
-	if classes == nil {
-		classes = kubevisorv1.DefaultVirtualMachineClasses()
+	pending := d.Classes
+	if pending == nil {
+		pending = kubevisorv1.DefaultVirtualMachineClasses()
 	}
-	pending := classes
 	var lastErr error
 	attempts := 0
 	err := wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		attempts++
-		var failed []kubevisorv1.ClusterVirtualMachineClass
+		errs := make([]error, len(pending))
+		var wg sync.WaitGroup
 		for i := range pending {
-			class := pending[i].DeepCopy()
-			err := d.Client.Create(ctx, class)
-			switch {
-			case err == nil:
-				log.Info("Created default VM class", "class", class.Name)
-			case apierrors.IsAlreadyExists(err):
-			default:
+			wg.Go(func() {
+				class := pending[i].DeepCopy()
+				err := d.Client.Create(ctx, class)
+				switch {
+				case err == nil:
+					log.Info("Created default VM class", "class", class.Name)
+				case !apierrors.IsAlreadyExists(err):
+					errs[i] = err
+				}
+			})
+		}
+		wg.Wait()
+		var failed []kubevisorv1.ClusterVirtualMachineClass
+		for i, err := range errs {
+			if err != nil {
 				lastErr = err
 				failed = append(failed, pending[i])
 			}
@@ -61,8 +70,8 @@ func (d *Defaults) Start(ctx context.Context) error {
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("creating default VM classes: %w (last error: %w)", err, lastErr)
 	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	return nil
 }
-
-// NeedLeaderElection is true: one Supervisor creates the classes.
-func (d *Defaults) NeedLeaderElection() bool { return true }

@@ -23,7 +23,7 @@ func TestDefaultsCreateMissingAndKeepEdits(t *testing.T) {
 	edited.Spec.Description = "the administrator's"
 	c := fake.NewClientBuilder().WithScheme(s).WithObjects(edited).Build()
 
-	if err := (&Defaults{Client: c}).Start(context.Background()); err != nil {
+	if err := (&Defaults{Client: c}).Create(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	var list kubevisorv1.ClusterVirtualMachineClassList
