@@ -214,9 +214,11 @@ func update(ctx context.Context, api crdInterface, want, cur *apiextensionsv1.Cu
 		var err error
 		out, err = api.Update(ctx, next, metav1.UpdateOptions{FieldManager: apply.FieldManager})
 		if apierrors.IsConflict(err) {
-			if c, gerr := api.Get(ctx, want.Name, metav1.GetOptions{}); gerr == nil {
-				cur = c
+			c, gerr := api.Get(ctx, want.Name, metav1.GetOptions{})
+			if gerr != nil {
+				return gerr
 			}
+			cur = c
 		}
 		return err
 	})
@@ -243,17 +245,26 @@ type crdInterface = apiextensionsclientv1.CustomResourceDefinitionInterface
 
 // acceptNames sets on a CRD kubevisor has just created the status the API
 // server's naming and establishing controllers would set, when nothing can
-// dispute its names: it is in a group where no other CRD claims any of
-// them, and a conversion webhook it names has a usable CA bundle. Those
-// two controllers each work one CRD at a time, and on a cold start their
-// two status writes for each of 44 large CRDs took two seconds after the
-// last create. Both controllers then find nothing to change.
+// dispute its names: its group held no CRD but kubevisor's when the
+// install listed them, none of those claims any of its names, and a
+// conversion webhook it names has a usable CA bundle. Those two
+// controllers each work one CRD at a time, and on a cold start their two
+// status writes for each of 44 large CRDs took two seconds after the last
+// create. Both controllers then find nothing to change.
+//
+// What this gives up: a CRD someone else creates in one of kubevisor's
+// groups between the install's list and this write, claiming one of the
+// same names, is not weighed against this one, as the naming controller
+// would weigh it. The window is the install's (seconds, before the
+// Supervisor is ready) and the groups are kubevisor's own.
 //
 // Names are accepted and the CRD established in one write, so the API
-// server's CRD handler sees both at once; a client that saw Established
-// before the handler did could find the resource missing for a moment,
-// which is why the Supervisor's controllers wait for discovery as well. A
-// conflicting write (a controller was quicker) leaves the CRD to them.
+// server's CRD handler sees both at once. A client that saw Established
+// before the handler did could find the resource missing for a moment (the
+// establishing controller, driven by the handler's informer, rules that
+// out); the Supervisor's controllers wait until discovery lists the
+// resource, which the same informer feeds. A failed write (a controller
+// was quicker, say) leaves the CRD to the controllers.
 func acceptNames(ctx context.Context, api crdInterface, crd *apiextensionsv1.CustomResourceDefinition, claims nameClaims) (*apiextensionsv1.CustomResourceDefinition, error) {
 	if !claims.free(crd) || !usableConversion(crd) || len(crd.Status.Conditions) > 0 {
 		return crd, nil
@@ -267,11 +278,14 @@ func acceptNames(ctx context.Context, api crdInterface, crd *apiextensionsv1.Cus
 		{Type: apiextensionsv1.Established, Status: apiextensionsv1.ConditionTrue, Reason: "InitialNamesAccepted", Message: "the initial names have been accepted", LastTransitionTime: now},
 	}
 	out, err := api.UpdateStatus(ctx, next, metav1.UpdateOptions{FieldManager: apply.FieldManager})
-	if apierrors.IsConflict(err) {
-		return crd, nil
-	}
 	if err != nil {
-		return nil, fmt.Errorf("accepting the names of CRD %s: %w", crd.Name, err)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("accepting the names of CRD %s: %w", crd.Name, err)
+		}
+		// The write only saves time: whatever failed it (a conflict with
+		// a controller that was quicker, say), the controllers establish
+		// the CRD, and the wait after the writes follows them.
+		return crd, nil
 	}
 	return out, nil
 }
@@ -290,37 +304,50 @@ func usableConversion(crd *apiextensionsv1.CustomResourceDefinition) bool {
 // nameClaims records, for each API group, which CRD claims each resource
 // name (plural, singular, short names) and each kind (kind, list kind),
 // among the CRDs that exist and those being installed, as the API server's
-// naming controller reckons them.
-type nameClaims map[string]map[string][]string
+// naming controller reckons them; and which groups hold a CRD that is not
+// being installed.
+type nameClaims struct {
+	claims map[string]map[string][]string
+	shared map[string]bool
+}
 
 func newNameClaims(existing []apiextensionsv1.CustomResourceDefinition, installing []*apiextensionsv1.CustomResourceDefinition) nameClaims {
-	c := nameClaims{}
-	for i := range existing {
-		crd := &existing[i]
-		c.add(crd.Spec.Group, crd.Name, crd.Status.AcceptedNames)
+	c := nameClaims{claims: map[string]map[string][]string{}, shared: map[string]bool{}}
+	ours := map[string]bool{}
+	for _, crd := range installing {
+		ours[crd.Name] = true
 		c.add(crd.Spec.Group, crd.Name, crd.Spec.Names)
 	}
-	for _, crd := range installing {
+	for i := range existing {
+		crd := &existing[i]
+		if !ours[crd.Name] {
+			c.shared[crd.Spec.Group] = true
+		}
+		c.add(crd.Spec.Group, crd.Name, crd.Status.AcceptedNames)
 		c.add(crd.Spec.Group, crd.Name, crd.Spec.Names)
 	}
 	return c
 }
 
 func (c nameClaims) add(group, crd string, n apiextensionsv1.CustomResourceDefinitionNames) {
-	if c[group] == nil {
-		c[group] = map[string][]string{}
+	if c.claims[group] == nil {
+		c.claims[group] = map[string][]string{}
 	}
 	for _, key := range nameKeys(n) {
-		if !slices.Contains(c[group][key], crd) {
-			c[group][key] = append(c[group][key], crd)
+		if !slices.Contains(c.claims[group][key], crd) {
+			c.claims[group][key] = append(c.claims[group][key], crd)
 		}
 	}
 }
 
-// free reports whether no CRD other than crd claims any of its names.
+// free reports whether crd's group holds no CRD but those being installed,
+// and no CRD other than crd claims any of its names.
 func (c nameClaims) free(crd *apiextensionsv1.CustomResourceDefinition) bool {
+	if c.shared[crd.Spec.Group] {
+		return false
+	}
 	for _, key := range nameKeys(crd.Spec.Names) {
-		for _, owner := range c[crd.Spec.Group][key] {
+		for _, owner := range c.claims[crd.Spec.Group][key] {
 			if owner != crd.Name {
 				return false
 			}

@@ -1,6 +1,15 @@
 package crds
 
 import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
 	"slices"
 	"strings"
 	"testing"
@@ -8,8 +17,11 @@ import (
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset/fake"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/watch"
 	k8stesting "k8s.io/client-go/testing"
@@ -70,6 +82,11 @@ var isEstablished = cond(apiextensionsv1.Established, apiextensionsv1.ConditionT
 // newFake is a fake clientset over a plain object tracker: the generated
 // fake's field-managed tracker has no schema for CRDs.
 func newFake(objs ...runtime.Object) *fake.Clientset {
+	cs, _ := newFakeWithTracker(objs...)
+	return cs
+}
+
+func newFakeWithTracker(objs ...runtime.Object) (*fake.Clientset, k8stesting.ObjectTracker) {
 	scheme := runtime.NewScheme()
 	if err := apiextensionsv1.AddToScheme(scheme); err != nil {
 		panic(err)
@@ -90,7 +107,7 @@ func newFake(objs ...runtime.Object) *fake.Clientset {
 		w, err := tracker.Watch(a.GetResource(), a.GetNamespace(), opts)
 		return true, w, err
 	})
-	return cs
+	return cs, tracker
 }
 
 func crdsOf(client *fake.Clientset) crdInterface {
@@ -219,8 +236,9 @@ func TestInstallCreatesAndAcceptsFreeNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.Status.AcceptedNames.Kind != "Widget" || !slices.Equal(w.Status.AcceptedNames.ShortNames, []string{"wd"}) {
-		t.Errorf("accepted names %+v", w.Status.AcceptedNames)
+	// The naming controller leaves a CRD alone when these are equal.
+	if !equality.Semantic.DeepEqual(w.Spec.Names, w.Status.AcceptedNames) {
+		t.Errorf("accepted names %+v, spec names %+v", w.Status.AcceptedNames, w.Spec.Names)
 	}
 	for _, c := range []apiextensionsv1.CustomResourceDefinitionConditionType{apiextensionsv1.NamesAccepted, apiextensionsv1.Established} {
 		if !hasTrue(w, c) {
@@ -307,12 +325,89 @@ func TestNameClaims(t *testing.T) {
 		{"defaulted singular as a short name", definition("example.com", "things", "Thing", "widget"), false},
 		{"list kind", definition("example.com", "things", "WidgetList"), false},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run("installing, "+tc.name, func(t *testing.T) {
 			c := newNameClaims(nil, []*apiextensionsv1.CustomResourceDefinition{mine, tc.other})
 			if got := c.free(mine); got != tc.free {
 				t.Errorf("free = %v, want %v", got, tc.free)
 			}
 		})
+	}
+	// A group holding a CRD that is not being installed is never taken
+	// for free, whatever its names: a CRD created there meanwhile would
+	// not be weighed against ours.
+	foreign := *definition("example.com", "gadgets", "Gadget")
+	if newNameClaims([]apiextensionsv1.CustomResourceDefinition{foreign}, []*apiextensionsv1.CustomResourceDefinition{mine}).free(mine) {
+		t.Error("a group with a CRD kubevisor does not install: want not free")
+	}
+	elsewhere := *definition("example.org", "widgets", "Widget")
+	if !newNameClaims([]apiextensionsv1.CustomResourceDefinition{elsewhere}, []*apiextensionsv1.CustomResourceDefinition{mine}).free(mine) {
+		t.Error("a CRD in another group: want free")
+	}
+	// An existing CRD of ours whose accepted names differ from its spec
+	// (an older definition) still claims them.
+	old := *definition("example.com", "things", "Thing")
+	old.Status.AcceptedNames = apiextensionsv1.CustomResourceDefinitionNames{Plural: "things", Kind: "Widget"}
+	if newNameClaims([]apiextensionsv1.CustomResourceDefinition{old}, []*apiextensionsv1.CustomResourceDefinition{mine, definition("example.com", "things", "Thing")}).free(mine) {
+		t.Error("an accepted kind of an existing CRD: want not free")
+	}
+}
+
+// The status write only saves time: when it fails, the CRD is left to the
+// API server's controllers, and the install waits for them.
+func TestInstallFallsBackWhenTheStatusWriteFails(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"conflict", apierrors.NewConflict(schema.GroupResource{Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions"}, "widgets.example.com", errors.New("changed"))},
+		{"server error", apierrors.NewInternalError(errors.New("boom"))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			client, tracker := newFakeWithTracker()
+			client.PrependReactor("update", "customresourcedefinitions", func(a k8stesting.Action) (bool, runtime.Object, error) {
+				if a.GetSubresource() != "status" {
+					return false, nil, nil
+				}
+				// The controllers get there first.
+				go func() {
+					crd, err := crdsOf(client).Get(context.Background(), "widgets.example.com", metav1.GetOptions{})
+					if err != nil {
+						return
+					}
+					crd.Status.Conditions = []apiextensionsv1.CustomResourceDefinitionCondition{isEstablished}
+					_ = tracker.Update(a.GetResource(), crd, "")
+				}()
+				return true, nil, tc.err
+			})
+			if err := Install(t.Context(), client, []*apiextensionsv1.CustomResourceDefinition{definition("example.com", "widgets", "Widget")}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// Another Supervisor sharing the datastore may create a CRD between the
+// list and the create: it is updated instead.
+func TestInstallUpdatesWhatAnotherCreated(t *testing.T) {
+	client, tracker := newFakeWithTracker()
+	client.PrependReactor("create", "customresourcedefinitions", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		crd := a.(k8stesting.CreateAction).GetObject().(*apiextensionsv1.CustomResourceDefinition).DeepCopy()
+		crd.Annotations = map[string]string{DefinitionAnnotation: "the other one's"}
+		crd.Status.Conditions = []apiextensionsv1.CustomResourceDefinitionCondition{isEstablished}
+		if err := tracker.Add(crd); err != nil {
+			return true, nil, err
+		}
+		return true, nil, apierrors.NewAlreadyExists(schema.GroupResource{Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions"}, crd.Name)
+	})
+	if err := Install(t.Context(), client, []*apiextensionsv1.CustomResourceDefinition{definition("example.com", "widgets", "Widget")}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := crdsOf(client).Get(t.Context(), "widgets.example.com", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Annotations[DefinitionAnnotation] == "the other one's" {
+		t.Error("the existing CRD was not updated to this definition")
 	}
 }
 
@@ -328,4 +423,21 @@ func TestUsableConversion(t *testing.T) {
 	if usableConversion(crd) {
 		t.Error("a CA bundle that does not parse: want unusable")
 	}
+	crd.Spec.Conversion.Webhook.ClientConfig.CABundle = testCA(t)
+	if !usableConversion(crd) {
+		t.Error("a CA certificate: want usable")
+	}
+}
+
+func testCA(t *testing.T) []byte {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test"}, NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }

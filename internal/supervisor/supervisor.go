@@ -303,6 +303,13 @@ func Run(ctx context.Context, o Options) error {
 			return nil
 		})
 
+		// Ready means usable: a namespace created right away may name the
+		// default VM classes. They are created here, alongside the
+		// bootstrap objects and while the controllers sync their caches (a
+		// second on a cold start), rather than by a controller.
+		defaultsCreated := make(chan error, 1)
+		go func() { defaultsCreated <- (&vmclass.Defaults{Client: mgr.GetClient()}).Create(gctx) }()
+
 		if err := applyBootstrap(gctx, mgr, webhookURL, ca.CertPEM, endpointsConfigMap(ssoURL)...); err != nil {
 			return err
 		}
@@ -313,10 +320,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 		webhooksReady.Store(true)
 
-		// Ready means usable: a namespace created right away may name the
-		// default VM classes. They are created here, while the controllers
-		// sync their caches (a second on a cold start), rather than by one.
-		if err := (&vmclass.Defaults{Client: mgr.GetClient()}).Create(gctx); err != nil {
+		if err := <-defaultsCreated; err != nil {
 			return err
 		}
 		defaultsReady.Store(true)
@@ -535,9 +539,11 @@ func waitServing(ctx context.Context, cfg *rest.Config) error {
 }
 
 // waitDiscovery waits until the API server's discovery lists every served
-// version of crds. A CRD is established before its group appears there (the
-// aggregator registers it a moment later), and the controllers look their
-// kinds up through discovery when they are set up.
+// version of every one of crds. A CRD is established before discovery
+// lists it (the aggregator registers a new group a moment later), and the
+// controllers look their kinds up through discovery when they are set up.
+// Discovery is fed by the informer the API server's CRD handler serves
+// from, so a resource listed there is served.
 func waitDiscovery(ctx context.Context, cfg *rest.Config, crds []*apiextensionsv1.CustomResourceDefinition) error {
 	client, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
@@ -547,26 +553,27 @@ func waitDiscovery(ctx context.Context, cfg *rest.Config, crds []*apiextensionsv
 	for _, c := range crds {
 		for _, v := range c.Spec.Versions {
 			if v.Served {
-				want[c.Spec.Group+"/"+v.Name] = true
+				want[c.Spec.Group+"/"+v.Name+"/"+c.Spec.Names.Plural] = true
 			}
 		}
 	}
 	var missing []string
 	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
-		groups, err := client.ServerGroups()
-		if err != nil {
+		// One request: the API server serves aggregated discovery.
+		_, lists, err := client.ServerGroupsAndResources()
+		if err != nil && len(lists) == 0 {
 			return false, nil
 		}
 		have := map[string]bool{}
-		for _, g := range groups.Groups {
-			for _, v := range g.Versions {
-				have[v.GroupVersion] = true
+		for _, l := range lists {
+			for _, r := range l.APIResources {
+				have[l.GroupVersion+"/"+r.Name] = true
 			}
 		}
 		missing = missing[:0]
-		for gv := range want {
-			if !have[gv] {
-				missing = append(missing, gv)
+		for key := range want {
+			if !have[key] {
+				missing = append(missing, key)
 			}
 		}
 		return len(missing) == 0, nil

@@ -24,8 +24,7 @@ type Defaults struct {
 }
 
 // Create creates every missing class, all at once, retrying those the API
-// refused every 200 ms (at start the admission webhooks that check them
-// come up at the same time) until none is missing or ctx ends. It needs no
+// refused every 200 ms until none is missing or ctx ends. It needs no
 // cache: the Supervisor calls it before its controllers have synced theirs,
 // and a class that exists (created by another Supervisor sharing the
 // datastore, say) counts as created.
