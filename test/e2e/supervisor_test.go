@@ -14,6 +14,9 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -36,6 +39,7 @@ func TestSupervisorEtcd(t *testing.T) {
 	endpoint := framework.StartEtcd(t)
 	s := framework.StartSupervisor(t, framework.SupervisorOptions{DatastoreEndpoint: endpoint, SmallImagesOnly: true})
 	t.Run("APIResources", func(t *testing.T) { checkAPIResources(t, s) })
+	t.Run("CRDsSettled", func(t *testing.T) { checkCRDsSettled(t, s) })
 	t.Run("AuthAndEncryption", func(t *testing.T) { checkAuthAndEncryption(t, s, endpoint) })
 	t.Run("SurvivesRestartAndSIGKILL", func(t *testing.T) { checkPersistence(t, s) })
 }
@@ -45,6 +49,7 @@ func TestSupervisorPostgres(t *testing.T) {
 	endpoint := framework.StartPostgres(t)
 	s := framework.StartSupervisor(t, framework.SupervisorOptions{DatastoreEndpoint: endpoint, SmallImagesOnly: true})
 	t.Run("APIResources", func(t *testing.T) { checkAPIResources(t, s) })
+	t.Run("CRDsSettled", func(t *testing.T) { checkCRDsSettled(t, s) })
 	t.Run("AuthAndEncryption", func(t *testing.T) { checkAuthAndEncryption(t, s, kineEndpoint(s)) })
 	t.Run("SurvivesRestartAndSIGKILL", func(t *testing.T) { checkPersistence(t, s) })
 }
@@ -114,6 +119,52 @@ func checkAPIResources(t *testing.T, s *framework.Supervisor) {
 	for _, short := range []string{"tkc", "tkr"} {
 		if !containsWord(out, short) {
 			t.Errorf("short name %q is missing from run.tanzu.vmware.com:\n%s", short, out)
+		}
+	}
+}
+
+// checkCRDsSettled checks a freshly started Supervisor's CRDs: each is
+// established with the names it asked for (kubevisor establishes the ones
+// it creates itself, see internal/crds), and none changes afterwards, so
+// neither kubevisor nor the API server's CRD controllers disagree about
+// them.
+func checkCRDsSettled(t *testing.T, s *framework.Supervisor) {
+	cfg, err := s.RESTConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := apiextensionsclient.NewForConfigOrDie(cfg).ApiextensionsV1().CustomResourceDefinitions()
+	versions := func() map[string]string {
+		list, err := api.List(ctxFor(t, time.Minute), metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, crd := range list.Items {
+			out[crd.Name] = crd.ResourceVersion
+			established := false
+			for _, c := range crd.Status.Conditions {
+				if c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue {
+					established = true
+				}
+			}
+			if !established {
+				t.Errorf("CRD %s is not established: %+v", crd.Name, crd.Status.Conditions)
+			}
+			if !equality.Semantic.DeepEqual(crd.Spec.Names, crd.Status.AcceptedNames) {
+				t.Errorf("CRD %s accepted %+v, asked for %+v", crd.Name, crd.Status.AcceptedNames, crd.Spec.Names)
+			}
+		}
+		return out
+	}
+	before := versions()
+	if len(before) < 40 {
+		t.Fatalf("only %d CRDs", len(before))
+	}
+	time.Sleep(5 * time.Second)
+	for name, rv := range versions() {
+		if before[name] != rv {
+			t.Errorf("CRD %s changed after the Supervisor was ready (resourceVersion %s -> %s)", name, before[name], rv)
 		}
 	}
 }
