@@ -135,8 +135,11 @@ func Install(ctx context.Context, client apiextensionsclient.Interface, crds []*
 	return waitEstablished(ctx, api, list.ResourceVersion, pending)
 }
 
-// writeConcurrency is how many CRD writes are in flight at once.
-const writeConcurrency = 4
+// writeConcurrency is how many CRD writes are in flight at once. Measured
+// on a 2-core cold start, in interleaved runs: 8 readied the Supervisor in
+// a median of 5.2 s, 4 in 5.6 s and all 44 at once in 5.4 s (the machine's
+// noise is about half a second).
+const writeConcurrency = 8
 
 // establishTimeout bounds the wait for written CRDs to be established.
 var establishTimeout = 60 * time.Second
