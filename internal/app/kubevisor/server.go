@@ -107,6 +107,7 @@ Users log in with: kubectl vsphere login --server=%s --vsphere-username=NAME
 			// logger; route it to klog like everything else.
 			ctrllog.SetLogger(klog.NewKlogr())
 			startPprof()
+			startMemory()
 			// klog writes its buffer every 5 s; the last lines of a stop
 			// are written before the process exits.
 			defer klog.Flush()
