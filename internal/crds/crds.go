@@ -63,7 +63,7 @@ const DefinitionAnnotation = "kubevisor.io/definition-sha256"
 // mostly the API server's own (decoding, validating, storing the CRD), and
 // on a cold start they share the machine with the API server's bootstrap.
 // A CRD just created is accepted at once when nothing else can dispute its
-// names (see acceptNames). Establishment is then followed on one watch,
+// names (see settle). Establishment is then followed on one watch,
 // from before the writes, instead of reading each CRD again and again.
 func Install(ctx context.Context, client apiextensionsclient.Interface, crds []*apiextensionsv1.CustomResourceDefinition) error {
 	api := client.ApiextensionsV1().CustomResourceDefinitions()
@@ -112,6 +112,9 @@ func Install(ctx context.Context, client apiextensionsclient.Interface, crds []*
 				written[i], err = create(gctx, api, w.want, claims)
 			} else {
 				written[i], err = update(gctx, api, w.want, w.have)
+				if err == nil {
+					written[i], err = settle(gctx, api, written[i], claims)
+				}
 			}
 			return err
 		})
@@ -187,8 +190,7 @@ func digest(crd *apiextensionsv1.CustomResourceDefinition) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// create creates want and, when nothing can dispute its names, accepts
-// them. If another Supervisor sharing the datastore created it first, it is
+// create creates want and settles its status (see settle). If another Supervisor sharing the datastore created it first, it is
 // updated instead.
 func create(ctx context.Context, api crdInterface, want *apiextensionsv1.CustomResourceDefinition, claims nameClaims) (*apiextensionsv1.CustomResourceDefinition, error) {
 	created, err := api.Create(ctx, want, metav1.CreateOptions{FieldManager: apply.FieldManager})
@@ -197,12 +199,16 @@ func create(ctx context.Context, api crdInterface, want *apiextensionsv1.CustomR
 		if err != nil {
 			return nil, fmt.Errorf("reading CRD %s: %w", want.Name, err)
 		}
-		return update(ctx, api, want, cur)
+		u, err := update(ctx, api, want, cur)
+		if err != nil {
+			return nil, err
+		}
+		return settle(ctx, api, u, claims)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("creating CRD %s: %w", want.Name, err)
 	}
-	return acceptNames(ctx, api, created, claims)
+	return settle(ctx, api, created, claims)
 }
 
 // update replaces cur's spec with want's and adds want's labels and
@@ -246,20 +252,30 @@ func merged(into, from map[string]string) map[string]string {
 
 type crdInterface = apiextensionsclientv1.CustomResourceDefinitionInterface
 
-// acceptNames sets on a CRD kubevisor has just created the status the API
-// server's naming and establishing controllers would set, when nothing can
-// dispute its names: its group held no CRD but kubevisor's when the
-// install listed them, none of those claims any of its names, and a
-// conversion webhook it names has a usable CA bundle. Those two
+// settle writes the status the API server's naming and establishing
+// controllers would write, in two cases.
+//
+// A CRD with no status yet (just created, or created by a Supervisor killed
+// before anything else happened) is accepted and established in one write
+// when nothing can dispute its names: its group held no CRD but
+// kubevisor's when the install listed them, none of those claims any of its
+// names, and a conversion webhook it names has a usable CA bundle. Those two
 // controllers each work one CRD at a time, and on a cold start their two
 // status writes for each of 44 large CRDs took two seconds after the last
 // create. Both controllers then find nothing to change.
 //
-// What this gives up: a CRD someone else creates in one of kubevisor's
-// groups between the install's list and this write, claiming one of the
-// same names, is not weighed against this one, as the naming controller
-// would weigh it. The window is the install's (seconds, before the
-// Supervisor is ready) and the groups are kubevisor's own.
+// A CRD whose names were accepted but that is not established is
+// established. The API server queues a CRD for its establishing
+// controller only when an update shows it accepted and not established;
+// a Supervisor killed between the two writes restarts to find it in that
+// state, and nothing would establish it until the API server's informers
+// resync, minutes later.
+//
+// What the first case gives up: a CRD someone else creates in one of
+// kubevisor's groups between the install's list and this write, claiming
+// one of the same names, is not weighed against this one, as the naming
+// controller would weigh it. The window is the install's (seconds, before
+// the Supervisor is ready) and the groups are kubevisor's own.
 //
 // Names are accepted and the CRD established in one write, so the API
 // server's CRD handler sees both at once. A client that saw Established
@@ -268,22 +284,39 @@ type crdInterface = apiextensionsclientv1.CustomResourceDefinitionInterface
 // out); the Supervisor's controllers wait until discovery lists the
 // resource, which the same informer feeds. A failed write (a controller
 // was quicker, say) leaves the CRD to the controllers.
-func acceptNames(ctx context.Context, api crdInterface, crd *apiextensionsv1.CustomResourceDefinition, claims nameClaims) (*apiextensionsv1.CustomResourceDefinition, error) {
-	if !claims.free(crd) || !usableConversion(crd) || len(crd.Status.Conditions) > 0 {
+func settle(ctx context.Context, api crdInterface, crd *apiextensionsv1.CustomResourceDefinition, claims nameClaims) (*apiextensionsv1.CustomResourceDefinition, error) {
+	if !usableConversion(crd) {
 		return crd, nil
 	}
-	next := crd.DeepCopy()
-	next.Status.AcceptedNames = crd.Spec.Names
+	// The reasons and messages are the API server's own.
 	now := metav1.Now()
-	next.Status.Conditions = []apiextensionsv1.CustomResourceDefinitionCondition{
-		// The reasons and messages are the API server's own.
-		{Type: apiextensionsv1.NamesAccepted, Status: apiextensionsv1.ConditionTrue, Reason: "NoConflicts", Message: "no conflicts found", LastTransitionTime: now},
-		{Type: apiextensionsv1.Established, Status: apiextensionsv1.ConditionTrue, Reason: "InitialNamesAccepted", Message: "the initial names have been accepted", LastTransitionTime: now},
+	established := apiextensionsv1.CustomResourceDefinitionCondition{Type: apiextensionsv1.Established, Status: apiextensionsv1.ConditionTrue, Reason: "InitialNamesAccepted", Message: "the initial names have been accepted", LastTransitionTime: now}
+	next := crd.DeepCopy()
+	switch {
+	case len(crd.Status.Conditions) == 0 && claims.free(crd):
+		next.Status.AcceptedNames = crd.Spec.Names
+		next.Status.Conditions = []apiextensionsv1.CustomResourceDefinitionCondition{
+			{Type: apiextensionsv1.NamesAccepted, Status: apiextensionsv1.ConditionTrue, Reason: "NoConflicts", Message: "no conflicts found", LastTransitionTime: now},
+			established,
+		}
+	case conditionIs(crd, apiextensionsv1.NamesAccepted, apiextensionsv1.ConditionTrue) && !conditionIs(crd, apiextensionsv1.Established, apiextensionsv1.ConditionTrue):
+		replaced := false
+		for i, c := range next.Status.Conditions {
+			if c.Type == apiextensionsv1.Established {
+				next.Status.Conditions[i] = established
+				replaced = true
+			}
+		}
+		if !replaced {
+			next.Status.Conditions = append(next.Status.Conditions, established)
+		}
+	default:
+		return crd, nil
 	}
 	out, err := api.UpdateStatus(ctx, next, metav1.UpdateOptions{FieldManager: apply.FieldManager})
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("accepting the names of CRD %s: %w", crd.Name, err)
+			return nil, fmt.Errorf("establishing CRD %s: %w", crd.Name, err)
 		}
 		// The write only saves time: whatever failed it (a conflict with
 		// a controller that was quicker, say), the controllers establish
@@ -291,6 +324,15 @@ func acceptNames(ctx context.Context, api crdInterface, crd *apiextensionsv1.Cus
 		return crd, nil
 	}
 	return out, nil
+}
+
+func conditionIs(crd *apiextensionsv1.CustomResourceDefinition, t apiextensionsv1.CustomResourceDefinitionConditionType, s apiextensionsv1.ConditionStatus) bool {
+	for _, c := range crd.Status.Conditions {
+		if c.Type == t {
+			return c.Status == s
+		}
+	}
+	return false
 }
 
 // usableConversion reports whether a CRD's conversion, if it is a webhook,

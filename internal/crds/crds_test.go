@@ -312,6 +312,36 @@ func TestInstallUpdatesAChangedDefinition(t *testing.T) {
 	}
 }
 
+// A Supervisor killed between the naming controller's write and the
+// establishing controller's leaves a CRD accepted and not established. The
+// API server queues it for establishing only on an update showing that
+// state, which a restart does not bring: the install establishes it.
+func TestInstallEstablishesAnAcceptedCRD(t *testing.T) {
+	defer func(d time.Duration) { establishTimeout = d }(establishTimeout)
+	establishTimeout = time.Second
+	def := definition("example.com", "widgets", "Widget")
+	existing, err := withDigest(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	existing.Status.AcceptedNames = existing.Spec.Names
+	existing.Status.Conditions = []apiextensionsv1.CustomResourceDefinitionCondition{
+		cond(apiextensionsv1.NamesAccepted, apiextensionsv1.ConditionTrue, "NoConflicts", "no conflicts found"),
+		cond(apiextensionsv1.Established, apiextensionsv1.ConditionFalse, "Installing", "the initial names have been accepted"),
+	}
+	client := newFake(existing)
+	if err := Install(t.Context(), client, []*apiextensionsv1.CustomResourceDefinition{def}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := crdsOf(client).Get(t.Context(), "widgets.example.com", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasTrue(w, apiextensionsv1.Established) || !hasTrue(w, apiextensionsv1.NamesAccepted) || len(w.Status.Conditions) != 2 {
+		t.Errorf("conditions %+v", w.Status.Conditions)
+	}
+}
+
 func TestNameClaims(t *testing.T) {
 	mine := definition("example.com", "widgets", "Widget")
 	for _, tc := range []struct {
