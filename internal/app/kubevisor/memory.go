@@ -43,9 +43,9 @@ func settleMemory(ctx context.Context, gcPercent int) {
 
 // startGCPercent is the collector's target while the Supervisor starts,
 // unless GOGC is set. A cold start allocates several times its live heap;
-// collecting half as often took it from a median of 5.4 s to 4.9 s on 2
-// cores (interleaved runs; 400 gained nothing more, the soft memory limit
-// bounding the heap by then). settleMemory sets the running target once
+// collecting half as often made the benchmark's medians 4.6 and 3.9 s
+// against 4.7 and 4.6 s at 100 on 2 cores, in alternating runs (400 gained
+// nothing more, the soft memory limit bounding the heap by then). settleMemory sets the running target once
 // the Supervisor is ready.
 const startGCPercent = 200
 
