@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -62,8 +63,8 @@ const DefinitionAnnotation = "kubevisor.io/definition-sha256"
 // The writes run a few at a time: each is a large request whose cost is
 // mostly the API server's own (decoding, validating, storing the CRD), and
 // on a cold start they share the machine with the API server's bootstrap.
-// A CRD just created is accepted at once when nothing else can dispute its
-// names (see settle). Establishment is then followed on one watch,
+// kubevisor then settles the status of what it wrote where the API
+// server's controllers would be slow to (see settle). Establishment is then followed on one watch,
 // from before the writes, instead of reading each CRD again and again.
 func Install(ctx context.Context, client apiextensionsclient.Interface, crds []*apiextensionsv1.CustomResourceDefinition) error {
 	api := client.ApiextensionsV1().CustomResourceDefinitions()
@@ -107,15 +108,11 @@ func Install(ctx context.Context, client apiextensionsclient.Interface, crds []*
 	g.SetLimit(writeConcurrency)
 	for i, w := range todo {
 		g.Go(func() error {
-			var err error
-			if w.have == nil {
-				written[i], err = create(gctx, api, w.want, claims)
-			} else {
-				written[i], err = update(gctx, api, w.want, w.have)
-				if err == nil {
-					written[i], err = settle(gctx, api, written[i], claims)
-				}
+			crd, err := createOrUpdate(gctx, api, w.want, w.have)
+			if err != nil {
+				return err
 			}
+			written[i], err = settle(gctx, api, crd, claims)
 			return err
 		})
 	}
@@ -190,25 +187,23 @@ func digest(crd *apiextensionsv1.CustomResourceDefinition) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// create creates want and settles its status (see settle). If another Supervisor sharing the datastore created it first, it is
-// updated instead.
-func create(ctx context.Context, api crdInterface, want *apiextensionsv1.CustomResourceDefinition, claims nameClaims) (*apiextensionsv1.CustomResourceDefinition, error) {
-	created, err := api.Create(ctx, want, metav1.CreateOptions{FieldManager: apply.FieldManager})
-	if apierrors.IsAlreadyExists(err) {
-		cur, err := api.Get(ctx, want.Name, metav1.GetOptions{})
-		if err != nil {
+// createOrUpdate creates want when cur is nil, and otherwise updates cur
+// to it. If another Supervisor sharing the datastore created it meanwhile,
+// that one is updated.
+func createOrUpdate(ctx context.Context, api crdInterface, want, cur *apiextensionsv1.CustomResourceDefinition) (*apiextensionsv1.CustomResourceDefinition, error) {
+	if cur == nil {
+		created, err := api.Create(ctx, want, metav1.CreateOptions{FieldManager: apply.FieldManager})
+		if !apierrors.IsAlreadyExists(err) {
+			if err != nil {
+				return nil, fmt.Errorf("creating CRD %s: %w", want.Name, err)
+			}
+			return created, nil
+		}
+		if cur, err = api.Get(ctx, want.Name, metav1.GetOptions{}); err != nil {
 			return nil, fmt.Errorf("reading CRD %s: %w", want.Name, err)
 		}
-		u, err := update(ctx, api, want, cur)
-		if err != nil {
-			return nil, err
-		}
-		return settle(ctx, api, u, claims)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("creating CRD %s: %w", want.Name, err)
-	}
-	return settle(ctx, api, created, claims)
+	return update(ctx, api, want, cur)
 }
 
 // update replaces cur's spec with want's and adds want's labels and
@@ -238,15 +233,10 @@ func update(ctx context.Context, api crdInterface, want, cur *apiextensionsv1.Cu
 }
 
 func merged(into, from map[string]string) map[string]string {
-	if len(from) == 0 {
-		return into
-	}
-	if into == nil {
+	if len(from) > 0 && into == nil {
 		into = map[string]string{}
 	}
-	for k, v := range from {
-		into[k] = v
-	}
+	maps.Copy(into, from)
 	return into
 }
 
