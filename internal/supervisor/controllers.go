@@ -119,6 +119,9 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager, o controllerOptions
 	if err := (&tanzukubernetesrelease.Reconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
 		return err
 	}
+	if err := (&tanzukubernetesrelease.UpdatesReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return err
+	}
 	if _, err := virtualmachineservice.SetupWithManager(mgr, virtualmachineservice.Options{}); err != nil {
 		return err
 	}

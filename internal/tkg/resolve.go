@@ -316,3 +316,23 @@ func Updates(current *runv1.TanzuKubernetesRelease, all []runv1.TanzuKubernetesR
 	}
 	return out, nil
 }
+
+// UpdatesAvailable is the UpdatesAvailable condition, as vSphere sets it,
+// of a cluster on current or of the release current itself: True with the
+// versions Updates lists, in brackets and separated by spaces; False
+// (AlreadyUpToDate) when it lists none; Unknown (CannotParseTKR) when
+// current's Kubernetes version is not one. The caller sets
+// ObservedGeneration.
+func UpdatesAvailable(current *runv1.TanzuKubernetesRelease, all []runv1.TanzuKubernetesRelease) metav1.Condition {
+	c := metav1.Condition{Type: runv1.UpdatesAvailableCondition}
+	updates, err := Updates(current, all)
+	switch {
+	case err != nil:
+		c.Status, c.Reason, c.Message = metav1.ConditionUnknown, runv1.CannotParseTKRReason, err.Error()
+	case len(updates) == 0:
+		c.Status, c.Reason = metav1.ConditionFalse, runv1.AlreadyUpToDateReason
+	default:
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, runv1.UpdatesAvailableCondition, "["+strings.Join(updates, " ")+"]"
+	}
+	return c
+}

@@ -129,6 +129,29 @@ func TestTanzuKubernetesCluster(t *testing.T) {
 	t.Logf("TKC Ready %s after apply", time.Since(start).Round(time.Second))
 	wg.Wait()
 
+	t.Run("UpdatesAvailable", func(t *testing.T) {
+		// The release and a cluster on it name the same updates (TKG's
+		// UPDATES AVAILABLE column, and the TKC's condition).
+		const cond = `jsonpath={.status.conditions[?(@.type=="UpdatesAvailable")].status} {.status.conditions[?(@.type=="UpdatesAvailable")].message}`
+		eventually(t, time.Minute, "UpdatesAvailable on the TKR and the TKC", func() error {
+			onTKR, err := s.Kubectl(ctx, nil, "get", "tkr", tkrName, "-o", cond)
+			if err != nil {
+				return err
+			}
+			onTKC, err := s.Kubectl(ctx, nil, "get", "tkc", "tkc", "-n", tkcNS, "-o", cond)
+			if err != nil {
+				return err
+			}
+			if !strings.HasPrefix(onTKR, "True [") && onTKR != "False " {
+				return fmt.Errorf("TKR UpdatesAvailable = %q", onTKR)
+			}
+			if onTKR != onTKC {
+				return fmt.Errorf("TKR UpdatesAvailable %q, TKC %q", onTKR, onTKC)
+			}
+			return nil
+		})
+	})
+
 	t.Run("ClusterV1beta1OnTheBuiltinClass", func(t *testing.T) {
 		if capiErr != nil {
 			out, _ := cli("cluster", "get", "vs8", "-n", capiNS)
@@ -192,7 +215,11 @@ func TestTanzuKubernetesCluster(t *testing.T) {
 			return nil
 		})
 		time.Sleep(10 * time.Second)
+		tkrVersion := kubectl("", "get", "tkr", tkrName, "-o", "jsonpath={.metadata.resourceVersion}")
 		checkQuiet(t, s, tkcNS, "a Ready TKC")
+		if now := kubectl("", "get", "tkr", tkrName, "-o", "jsonpath={.metadata.resourceVersion}"); now != tkrVersion {
+			t.Errorf("TKR %s changed (resourceVersion %s to %s) while its cluster was Ready", tkrName, tkrVersion, now)
+		}
 	})
 
 	t.Run("DeleteLeavesNothing", func(t *testing.T) {

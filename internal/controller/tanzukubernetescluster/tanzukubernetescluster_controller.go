@@ -3,7 +3,6 @@ package tanzukubernetescluster
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -157,16 +156,8 @@ func (r *Reconciler) setUpdatesAvailable(ctx context.Context, t *runv1.TanzuKube
 	if err := r.Client.List(ctx, &all); err != nil {
 		return err
 	}
-	c := metav1.Condition{Type: runv1.UpdatesAvailableCondition, ObservedGeneration: t.Generation}
-	updates, err := tkg.Updates(current, all.Items)
-	switch {
-	case err != nil:
-		c.Status, c.Reason, c.Message = metav1.ConditionUnknown, runv1.CannotParseTKRReason, err.Error()
-	case len(updates) == 0:
-		c.Status, c.Reason = metav1.ConditionFalse, runv1.AlreadyUpToDateReason
-	default:
-		c.Status, c.Reason, c.Message = metav1.ConditionTrue, "UpdatesAvailable", "["+strings.Join(updates, " ")+"]"
-	}
+	c := tkg.UpdatesAvailable(current, all.Items)
+	c.ObservedGeneration = t.Generation
 	meta.SetStatusCondition(&s.Conditions, c)
 	return nil
 }
