@@ -289,9 +289,10 @@ func setVariable(vars *[]clusterv1.ClusterVariable, name string, raw []byte) {
 
 // Updates lists, oldest first, the versions (spec.version) of the releases
 // a cluster on current can move to: usable (Ready, Compatible, not
-// deactivated), newer than current, and at most one Kubernetes minor
-// version ahead, since a control plane moves one minor version at a time.
-// It is what a cluster's UpdatesAvailable condition names.
+// deactivated) and not being deleted, newer than current, and at most one
+// Kubernetes minor version ahead, since a control plane moves one minor
+// version at a time. It is what a cluster's UpdatesAvailable condition
+// names.
 func Updates(current *runv1.TanzuKubernetesRelease, all []runv1.TanzuKubernetesRelease) ([]string, error) {
 	cur, err := version.ParseGeneric(current.Spec.Kubernetes.Version)
 	if err != nil {
@@ -300,7 +301,7 @@ func Updates(current *runv1.TanzuKubernetesRelease, all []runv1.TanzuKubernetesR
 	var found []*runv1.TanzuKubernetesRelease
 	for i := range all {
 		tkr := &all[i]
-		if tkr.Name == current.Name || usable(tkr) != "" || !newer(tkr, current) {
+		if tkr.Name == current.Name || !tkr.DeletionTimestamp.IsZero() || usable(tkr) != "" || !newer(tkr, current) {
 			continue
 		}
 		v, err := version.ParseGeneric(tkr.Spec.Kubernetes.Version)

@@ -5,4 +5,7 @@
 // OSImages, pointing at that image. Their Ready, Valid and Compatible
 // conditions say whether clusters can be made from them here. Deleting the
 // image deletes them.
+//
+// UpdatesReconciler sets every release's UpdatesAvailable condition: the
+// newer releases a cluster on it can move to.
 package tanzukubernetesrelease

@@ -2,7 +2,11 @@ package tanzukubernetesrelease
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -46,6 +50,10 @@ func (r *UpdatesReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl
 	if err := r.Client.List(ctx, &all); err != nil {
 		return ctrl.Result{}, err
 	}
+	// Each release is written on its own: one that fails does not hold
+	// back the others.
+	var errs []error
+	conflict := false
 	for i := range all.Items {
 		tkr := &all.Items[i]
 		if !tkr.DeletionTimestamp.IsZero() {
@@ -58,11 +66,22 @@ func (r *UpdatesReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl
 		}
 		patch := client.MergeFromWithOptions(tkr.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		meta.SetStatusCondition(&tkr.Status.Conditions, c)
-		if err := r.Client.Status().Patch(ctx, tkr, patch); err != nil {
-			// A conflict means the release changed since the list: the
-			// pass is retried.
-			return ctrl.Result{}, client.IgnoreNotFound(err)
+		err := r.Client.Status().Patch(ctx, tkr, patch)
+		switch {
+		case err == nil, apierrors.IsNotFound(err):
+		case apierrors.IsConflict(err):
+			// The release changed since the list (the image controller
+			// writes its other conditions): the next pass sees it.
+			conflict = true
+		default:
+			errs = append(errs, fmt.Errorf("patching the status of TanzuKubernetesRelease %s: %w", tkr.Name, err))
 		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return ctrl.Result{}, err
+	}
+	if conflict {
+		return ctrl.Result{RequeueAfter: time.Second}, nil
 	}
 	return ctrl.Result{}, nil
 }

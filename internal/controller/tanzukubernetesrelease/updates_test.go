@@ -2,12 +2,15 @@ package tanzukubernetesrelease
 
 import (
 	"context"
+	"errors"
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	runv1 "github.com/kubevisor/kubevisor/api/run/v1alpha3"
 	"github.com/kubevisor/kubevisor/internal/scheme"
@@ -109,5 +112,73 @@ func TestUpdatesReconciler(t *testing.T) {
 	}
 	if cond := meta.FindStatusCondition(got.Status.Conditions, runv1.UpdatesAvailableCondition); cond == nil || cond.Message != "[v1.36.4+vmware.1-kubevisor.1]" {
 		t.Errorf("after v1.36.4 turned Ready, %s: UpdatesAvailable = %+v", releases[2].Name, cond)
+	}
+}
+
+// TestUpdatesReconcilerWriteFailures checks that a release whose write
+// fails does not hold back the others: a conflict is retried quietly,
+// another error is returned, and a release being deleted is neither
+// written nor offered as an update.
+func TestUpdatesReconcilerWriteFailures(t *testing.T) {
+	s, err := scheme.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := published("v1.35.2", "kubevisor.1", true)
+	conflicting := published("v1.36.3", "kubevisor.1", true)
+	failing := published("v1.36.3", "kubevisor.2", true)
+	deleting := published("v1.36.4", "kubevisor.1", true)
+	now := metav1.Now()
+	deleting.DeletionTimestamp, deleting.Finalizers = &now, []string{"test"}
+
+	for _, tc := range []struct {
+		name        string
+		failWith    func(name string) error
+		wantErr     bool
+		wantRequeue bool
+	}{
+		{"conflict", func(name string) error {
+			return apierrors.NewConflict(runv1.GroupVersion.WithResource("tanzukubernetesreleases").GroupResource(), name, errors.New("changed"))
+		}, false, true},
+		{"server error", func(string) error { return errors.New("etcd is down") }, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var patched []string
+			c := fake.NewClientBuilder().WithScheme(s).WithStatusSubresource(&runv1.TanzuKubernetesRelease{}).
+				WithObjects(old.DeepCopy(), conflicting.DeepCopy(), failing.DeepCopy(), deleting.DeepCopy()).
+				WithInterceptorFuncs(interceptor.Funcs{
+					SubResourcePatch: func(ctx context.Context, cl client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+						patched = append(patched, obj.GetName())
+						if obj.GetName() == conflicting.Name {
+							return tc.failWith(obj.GetName())
+						}
+						return cl.SubResource(sub).Patch(ctx, obj, patch, opts...)
+					},
+				}).Build()
+			res, err := (&UpdatesReconciler{Client: c}).Reconcile(context.Background(), allReleases)
+			if (err != nil) != tc.wantErr || (res.RequeueAfter > 0) != tc.wantRequeue {
+				t.Fatalf("Reconcile = %+v, %v; want error %v, requeue %v", res, err, tc.wantErr, tc.wantRequeue)
+			}
+			for _, name := range patched {
+				if name == deleting.Name {
+					t.Errorf("the release being deleted was written")
+				}
+			}
+			for _, want := range []struct {
+				name, message string
+			}{
+				{old.Name, "[v1.36.3+vmware.1-kubevisor.1 v1.36.3+vmware.1-kubevisor.2]"},
+				{failing.Name, ""},
+			} {
+				got := &runv1.TanzuKubernetesRelease{}
+				if err := c.Get(context.Background(), client.ObjectKey{Name: want.name}, got); err != nil {
+					t.Fatal(err)
+				}
+				cond := meta.FindStatusCondition(got.Status.Conditions, runv1.UpdatesAvailableCondition)
+				if cond == nil || cond.Message != want.message {
+					t.Errorf("%s: UpdatesAvailable = %+v, want message %q (written despite %s's failure, without the release being deleted)", want.name, cond, want.message, conflicting.Name)
+				}
+			}
+		})
 	}
 }
