@@ -14,11 +14,12 @@ import (
 
 // releaseExecutablePages asks the kernel to reclaim the resident pages of
 // the Supervisor's own executable that are not writable (its code and
-// read-only data), and returns how many bytes of mappings it asked about.
+// read-only data), and returns the executable's resident size (RssFile)
+// before and after, in bytes.
 //
 // The start runs the init code of every package and the first pass of
 // every component, and this kernel (6.18, ext4) keeps a freshly written
-// binary in large folios and maps each folio whole: about 155 MiB of the
+// binary in large folios and maps each folio whole: 125 to 159 MiB of the
 // binary's 157 MiB were resident in an idle Supervisor, although an idle
 // one runs a small part of it. MADV_PAGEOUT drops those pages from memory
 // (they are clean copies of the file); what is used again is read back
@@ -26,26 +27,51 @@ import (
 // binary's resident pages fell from 159 to 32 MiB, and were 63 MiB 30 s
 // later and 68 MiB two minutes later.
 //
-// It is safe on any mapping: unlike MADV_DONTNEED, MADV_PAGEOUT never
-// discards a private change (such a page would need swap, and stays); pages
-// that other processes also map are left alone. Kernels before 5.4 do not
-// know MADV_PAGEOUT and return EINVAL.
-func releaseExecutablePages() (int64, error) {
+// It is safe on any mapping: a page with private changes is swapped out or
+// stays, never discarded (unlike MADV_DONTNEED), and pages that other
+// processes also map are left alone. The kernel pages out a file's pages
+// only for a process that owns the file or could open it for writing, so a
+// root-owned binary run by another user keeps them (madvise still
+// succeeds: hence the sizes returned). Kernels before 5.4 do not know
+// MADV_PAGEOUT, and locked mappings refuse it: both return EINVAL.
+func releaseExecutablePages() (before, after int64, err error) {
 	exe, err := os.Readlink("/proc/self/exe")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	maps, err := os.ReadFile("/proc/self/maps")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	var total int64
+	before = rssFile()
 	var errs []error
+	for _, m := range readOnlyMappings(maps, exe) {
+		if _, _, e := unix.Syscall(unix.SYS_MADVISE, uintptr(m.start), uintptr(m.end-m.start), unix.MADV_PAGEOUT); e != 0 {
+			errs = append(errs, fmt.Errorf("madvise(MADV_PAGEOUT) %x-%x: %w", m.start, m.end, e))
+		}
+	}
+	return before, rssFile(), errors.Join(errs...)
+}
+
+// mapping is an address range of /proc/<pid>/maps.
+type mapping struct{ start, end uint64 }
+
+// readOnlyMappings returns the mappings of path in a /proc/<pid>/maps
+// text that are not writable. A line is "start-end perms offset dev inode
+// path"; the path is the rest of the line after the fifth field, so it
+// may hold spaces (and ends in " (deleted)" for a replaced file, as the
+// /proc/self/exe link then does too).
+func readOnlyMappings(maps []byte, path string) []mapping {
+	var out []mapping
 	sc := bufio.NewScanner(bytes.NewReader(maps))
 	for sc.Scan() {
-		// address perms offset dev inode path
-		f := strings.Fields(sc.Text())
-		if len(f) < 6 || strings.Join(f[5:], " ") != exe || strings.Contains(f[1], "w") {
+		rest := sc.Text()
+		var f [5]string
+		for i := range f {
+			rest = strings.TrimLeft(rest, " ")
+			f[i], rest, _ = strings.Cut(rest, " ")
+		}
+		if strings.TrimLeft(rest, " ") != path || strings.Contains(f[1], "w") {
 			continue
 		}
 		lo, hi, ok := strings.Cut(f[0], "-")
@@ -57,11 +83,25 @@ func releaseExecutablePages() (int64, error) {
 		if err1 != nil || err2 != nil || end <= start {
 			continue
 		}
-		if _, _, e := unix.Syscall(unix.SYS_MADVISE, uintptr(start), uintptr(end-start), unix.MADV_PAGEOUT); e != 0 {
-			errs = append(errs, fmt.Errorf("madvise(MADV_PAGEOUT) %s: %w", f[0], e))
-			continue
-		}
-		total += int64(end - start)
+		out = append(out, mapping{start, end})
 	}
-	return total, errors.Join(errs...)
+	return out
+}
+
+// rssFile is the process's resident file-backed memory in bytes, or -1.
+func rssFile() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "RssFile:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				return -1
+			}
+			return kb << 10
+		}
+	}
+	return -1
 }
