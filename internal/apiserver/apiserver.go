@@ -46,6 +46,10 @@ type Config struct {
 	// AuthenticationConfiguration (JWT issuers); the API server reloads it
 	// when it changes.
 	AuthenticationConfigFile string
+	// WatchCache keeps kube-apiserver's watch cache: a decoded copy of
+	// every object of every resource, from which lists and watches are
+	// served. Without it they are served by the datastore.
+	WatchCache bool
 }
 
 // Args renders cfg as kube-apiserver flags.
@@ -78,6 +82,7 @@ func (cfg Config) Args() []string {
 		"--enable-bootstrap-token-auth=true",
 		// Events are kept one hour, as kube-apiserver does by default.
 		"--event-ttl=1h",
+		"--watch-cache=" + strconv.FormatBool(cfg.WatchCache),
 	}
 	if cfg.EtcdCAFile != "" {
 		args = append(args, "--etcd-cafile="+cfg.EtcdCAFile)

@@ -47,6 +47,24 @@ import (
 	"github.com/kubevisor/kubevisor/internal/webhook"
 )
 
+// DefaultWatchCache is whether the API server keeps its watch cache in
+// front of a datastore of the given kind (as datastore.Kind names it).
+//
+// Not in front of the embedded SQLite database. kine serves it from inside
+// this process and answers every watch from one in-memory stream of
+// events, read from the database once for all watchers; the watch cache
+// would hold a second decoded copy of every object, most of it the 44
+// large CRDs: an idle Supervisor holds 35 to 40 MiB less without it. Lists
+// then read the database, which a Supervisor's clients seldom do: its
+// controllers list once and then watch.
+//
+// In front of etcd and PostgreSQL, which Supervisors share and which hold
+// more objects: there the cache spares the datastore every list and fans
+// each resource's events out to all watchers from one stream.
+func DefaultWatchCache(kind string) bool {
+	return kind != "sqlite"
+}
+
 // Options configure a Supervisor.
 type Options struct {
 	// DataDir holds all of the Supervisor's state.
@@ -58,6 +76,9 @@ type Options struct {
 	TLSSANs []string
 	// Datastore selects the storage backend.
 	Datastore datastore.Config
+	// WatchCache keeps the API server's watch cache (see
+	// apiserver.Config.WatchCache); DefaultWatchCache gives the default.
+	WatchCache bool
 	// WebhookPort is the loopback port of the webhook server.
 	WebhookPort int
 	// ServiceCIDR is the Supervisor's service network.
@@ -210,6 +231,7 @@ func Run(ctx context.Context, o Options) error {
 			AuditPolicyFile:              l.AuditPolicy(),
 			AuditLogPath:                 l.AuditLog(),
 			AuthenticationConfigFile:     l.AuthenticationConfig(),
+			WatchCache:                   o.WatchCache,
 		},
 			apiserver.Check{Name: "kubevisor-crds", Check: flagCheck(&crdsReady, "CRDs are not installed yet")},
 			apiserver.Check{Name: "kubevisor-webhooks", Check: flagCheck(&webhooksReady, "webhook server is not serving yet")},

@@ -62,8 +62,12 @@ encryption key for Secrets and an admin kubeconfig in the data directory.`,
 			if _, _, err := net.ParseCIDR(o.ServiceCIDR); err != nil {
 				return fmt.Errorf("--service-cidr %q is not a CIDR", o.ServiceCIDR)
 			}
-			if _, err := datastore.Kind(o.Datastore.Endpoint); err != nil {
+			kind, err := datastore.Kind(o.Datastore.Endpoint)
+			if err != nil {
 				return err
+			}
+			if !cmd.Flags().Changed("watch-cache") {
+				o.WatchCache = supervisor.DefaultWatchCache(kind)
 			}
 			if o.VMProvider == "vsphere" {
 				if err := completeVSphere(&o.VSphere); err != nil {
@@ -124,6 +128,7 @@ Users log in with: kubectl vsphere login --server=%s --vsphere-username=NAME
 	f.StringVar(&o.Datastore.CAFile, "datastore-cafile", "", "CA file to verify the datastore's TLS certificate.")
 	f.StringVar(&o.Datastore.CertFile, "datastore-certfile", "", "Client certificate for the datastore.")
 	f.StringVar(&o.Datastore.KeyFile, "datastore-keyfile", "", "Client key for the datastore.")
+	f.BoolVar(&o.WatchCache, "watch-cache", false, "Keep the API server's watch cache, a decoded copy of every object that serves lists and watches (default: off with the embedded SQLite datastore, on with etcd and PostgreSQL).")
 	f.IntVar(&o.WebhookPort, "webhook-port", 9443, "Loopback port of the in-process webhook server.")
 	f.StringVar(&o.ServiceCIDR, "service-cidr", "10.96.0.0/16", "The Supervisor's own service network.")
 	f.StringVar(&o.VMProvider, "vm-provider", defaultVMProvider(), "VM Service provider: local (VMs are sandboxes on this host; needs root), vsphere (a vCenter, see --vsphere-*), or simulated (in-memory VMs that run nothing, for scale tests).")
