@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"time"
 
 	"k8s.io/klog/v2"
@@ -43,8 +44,56 @@ func settleMemory(ctx context.Context, gcPercent int) {
 			debug.FreeOSMemory()
 			before, after, err := releaseExecutablePages()
 			klog.V(2).InfoS("Asked the kernel to reclaim the executable's resident pages", "residentBefore", before, "residentAfter", after, "err", err)
+			trimWhenIdle(ctx, trimInterval)
 		}
 	}()
+}
+
+// trimInterval is how often an idle Supervisor returns its free heap
+// pages to the operating system.
+const trimInterval = 30 * time.Second
+
+// trimWhenIdle returns the heap's free pages to the operating system
+// every interval in which no garbage collection ran, until ctx is done.
+//
+// An idle Supervisor still allocates about 0.7 MiB/s (kube-controller-
+// manager's discovery every 30 s, the API server's OpenAPI aggregation,
+// controllers' resyncs), but its heap goal is twice the live heap, so the
+// runtime collects only every two minutes (its forced period), and its
+// background scavenger keeps whatever the heap grew to below 1.1 times
+// that goal. Measured on 2026-11-28, an idle Supervisor's resident memory
+// climbed steadily from 366 MiB at 60 s to 383 MiB at 3 min; with a
+// collection and release every 30 s while idle it stayed between 370 and
+// 376 MiB, for 2.7% of a core against 2.5%. A busy Supervisor collects on
+// its own more often than every interval, so it is left to the runtime.
+func trimWhenIdle(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	last := gcCycles()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n := gcCycles()
+		if n == last {
+			debug.FreeOSMemory()
+			n = gcCycles()
+		}
+		last = n
+	}
+}
+
+// gcCycles is the number of garbage collections completed so far, read
+// without stopping the world (unlike runtime.ReadMemStats).
+func gcCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // startGCPercent is the collector's target while the Supervisor starts,
