@@ -51,12 +51,15 @@ import (
 // front of a datastore of the given kind (as datastore.Kind names it).
 //
 // Not in front of the embedded SQLite database. kine serves it from inside
-// this process and answers every watch from one in-memory stream of
-// events, read from the database once for all watchers; the watch cache
-// would hold a second decoded copy of every object, most of it the 44
-// large CRDs: an idle Supervisor holds 35 to 40 MiB less without it. Lists
-// then read the database, which a Supervisor's clients seldom do: its
-// controllers list once and then watch.
+// this process and sends every watch its live events from one in-memory
+// stream, read from the database once for all watchers; the watch cache
+// holds a decoded copy of every object besides the informers' copies, most
+// of it the 44 large CRDs: an idle Supervisor holds 35 to 40 MiB less
+// without it. Lists, and the start or resumption of a watch, then read the
+// database, which a Supervisor's clients seldom do: its controllers list
+// once and then watch. Without the cache a watch gets no periodic
+// bookmarks, so a client resuming a watch on a quiet resource after the
+// datastore has been compacted past its last event lists it again.
 //
 // In front of etcd and PostgreSQL, which Supervisors share and which hold
 // more objects: there the cache spares the datastore every list and fans
@@ -77,7 +80,9 @@ type Options struct {
 	// Datastore selects the storage backend.
 	Datastore datastore.Config
 	// WatchCache keeps the API server's watch cache (see
-	// apiserver.Config.WatchCache); DefaultWatchCache gives the default.
+	// apiserver.Config.WatchCache). The zero value turns it off whatever
+	// the datastore: set it from DefaultWatchCache unless told otherwise,
+	// as the server command does.
 	WatchCache bool
 	// WebhookPort is the loopback port of the webhook server.
 	WebhookPort int

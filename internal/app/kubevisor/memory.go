@@ -69,20 +69,41 @@ const trimInterval = 30 * time.Second
 func trimWhenIdle(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	last := gcCycles()
+	d := idleDetector{last: gcCycles()}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		n := gcCycles()
-		if n == last {
+		// With the collector off (GOGC=off) every interval looks idle.
+		if d.idle(gcCycles()) && gcPercent() >= 0 {
 			debug.FreeOSMemory()
-			n = gcCycles()
+			d.last = gcCycles() // the collection it made is not activity
 		}
-		last = n
 	}
+}
+
+// idleDetector tells an idle interval from a busy one by the count of
+// garbage collections: a busy process collects on its own.
+type idleDetector struct{ last uint64 }
+
+// idle reports whether the count n is the one of the previous call, and
+// remembers n.
+func (d *idleDetector) idle(n uint64) bool {
+	idle := n == d.last
+	d.last = n
+	return idle
+}
+
+// gcPercent is the collector's current target (GOGC), -1 when it is off.
+func gcPercent() int64 {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 100
+	}
+	return int64(s[0].Value.Uint64())
 }
 
 // gcCycles is the number of garbage collections completed so far, read

@@ -3,6 +3,7 @@ package kubevisor
 import (
 	"context"
 	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -15,8 +16,37 @@ func TestGCCyclesCounts(t *testing.T) {
 	}
 }
 
-// An idle process is trimmed once per interval: each trim is a collection,
-// so the count of collections rises without anything allocating.
+func TestIdleDetector(t *testing.T) {
+	d := idleDetector{last: 7}
+	for i, step := range []struct {
+		n    uint64
+		idle bool
+	}{
+		{7, true},   // nothing collected since the start
+		{9, false},  // the runtime collected twice
+		{9, true},   // and then not
+		{9, true},   // still idle
+		{10, false}, // busy again
+	} {
+		if got := d.idle(step.n); got != step.idle {
+			t.Errorf("step %d: idle(%d) = %v, want %v", i, step.n, got, step.idle)
+		}
+	}
+}
+
+// With the collector off, nothing collects: no trims either.
+func TestTrimWhenIdleNotWhenCollectorOff(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	before := gcCycles()
+	trimWhenIdle(ctx, 20*time.Millisecond)
+	if n := gcCycles() - before; n != 0 {
+		t.Errorf("%d collections with GOGC=off, want 0", n)
+	}
+}
+
+// The real loop, on this test process: idle, it collects once per interval.
 func TestTrimWhenIdleCollectsWhileIdle(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
