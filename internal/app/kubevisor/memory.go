@@ -98,21 +98,22 @@ func (d *idleDetector) idle(n uint64) bool {
 
 // gcPercent is the collector's current target (GOGC), -1 when it is off.
 func gcPercent() int64 {
-	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 100
-	}
-	return int64(s[0].Value.Uint64())
+	return int64(runtimeMetric("/gc/gogc:percent", 100))
 }
 
 // gcCycles is the number of garbage collections completed so far, read
 // without stopping the world (unlike runtime.ReadMemStats).
 func gcCycles() uint64 {
-	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	return runtimeMetric("/gc/cycles/total:gc-cycles", 0)
+}
+
+// runtimeMetric reads one of the runtime's uint64 metrics, or returns def
+// if this runtime does not have it.
+func runtimeMetric(name string, def uint64) uint64 {
+	s := []metrics.Sample{{Name: name}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
+		return def
 	}
 	return s[0].Value.Uint64()
 }
