@@ -110,6 +110,9 @@ type Options struct {
 	GuestAgent string
 	// OnReady is called once, when /readyz first turns ok.
 	OnReady func(Info)
+	// OnControllersStart is called once, just before the controllers
+	// start: the API server serves and every CRD is in discovery.
+	OnControllersStart func()
 }
 
 // Info tells a caller how to reach a running Supervisor.
@@ -278,6 +281,9 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 		log.Info("API server is serving; starting controllers")
+		if o.OnControllersStart != nil {
+			o.OnControllersStart()
+		}
 
 		vms, images, err := newVMProvider(gctx, o, l)
 		if err != nil {

@@ -25,18 +25,16 @@ const settleDelay = 30 * time.Second
 // dropped (releaseExecutablePages): about 60 MiB less again, at 60 s.
 //
 // Unless GOGC is set, gcPercent then becomes the collector's target (the
-// start runs at startGCPercent); 0 means the runtime's default of 100. At
+// start runs at startGCPercent, then controllersGCPercent); 0 means the runtime's default of 100. At
 // 50 an idle Supervisor holds 15 to 30 MiB less again for the same idle
 // CPU, but creating a cluster, which is CPU-bound on small hosts, took
 // about 15% longer (60 s against 51 s for a TKC on 2 cores); hence 0 by
 // default.
 func settleMemory(ctx context.Context, gcPercent int) {
-	if os.Getenv("GOGC") == "" {
-		if gcPercent == 0 {
-			gcPercent = 100 // the runtime's default
-		}
-		debug.SetGCPercent(gcPercent)
+	if gcPercent == 0 {
+		gcPercent = 100 // the runtime's default
 	}
+	setGCPercent(gcPercent)
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -119,16 +117,53 @@ func runtimeMetric(name string, def uint64) uint64 {
 }
 
 // startGCPercent is the collector's target while the Supervisor starts,
-// unless GOGC is set. A cold start allocates several times its live heap;
-// collecting half as often made the benchmark's medians 4.6 and 3.9 s
-// against 4.7 and 4.6 s at 100 on 2 cores, in alternating runs (400 gained
-// nothing more, the soft memory limit bounding the heap by then).
-// settleMemory sets the running target once the Supervisor is ready.
+// until its controllers do, unless GOGC is set. A cold start allocates
+// several times its live heap; collecting half as often made the
+// benchmark's medians 4.6 and 3.9 s against 4.7 and 4.6 s at 100 on 2
+// cores, in alternating runs (400 gained nothing more, the soft memory
+// limit bounding the heap by then).
 const startGCPercent = 200
 
+// controllersGCPercent is the collector's target from the moment the
+// controllers start until the Supervisor is ready (about 1.5 s of a cold
+// start on 2 cores), unless GOGC is set; settleMemory then sets the
+// running target.
+//
+// That last part of a start decides how densely the heap an idle
+// Supervisor keeps is packed: kube-controller-manager and the controllers
+// fill their caches while the bootstrap objects are written, and objects
+// kept for good land in the spans of that burst's garbage. Go does not
+// move objects, and a span with one live object stays in use. Measured on
+// 2026-11-28, in alternating runs on 2 cores (161 MiB live in all of
+// them, heap in use after a forced collection 2 minutes after ready):
+//   - 200 throughout the start: 239 to 252 MiB in use, idle RSS 364 to
+//     385 MiB (the median of samples from 45 s to 2 min after ready);
+//   - 50 from the controllers on: 229 and 231 MiB, 354 and 356 MiB;
+//   - 50 from the CRDs' installation on: 226 and 231 MiB, 347 and
+//     354 MiB, but that is half of a start: the cold start's medians
+//     were 4.8 and 4.9 s (and once 6.5 s) against 4.2 to 4.9 s;
+//   - 50 only while the CRDs are installed, or 100 from then on: 235 to
+//     247 MiB, no better than 200;
+//   - 25 for the 30 s after readiness: 237 to 239 MiB.
+//
+// The cost is about 1.5 s of a start at a quarter of the heap's growth
+// between collections. It was within the noise of the cold-start
+// benchmark: in two alternating pairs its medians were 4.81 and 4.93 s
+// against 5.45 and 4.51 s (all ten starts: a median of 4.87 s against
+// 5.29 s) on an hour when this machine was slow.
+const controllersGCPercent = 50
+
 // startMemory sets the collector's target for the start.
-func startMemory() {
+func startMemory() { setGCPercent(startGCPercent) }
+
+// controllersMemory sets the collector's target for the last part of the
+// start, once the controllers start.
+func controllersMemory() { setGCPercent(controllersGCPercent) }
+
+// setGCPercent sets the collector's target, unless GOGC is set: an
+// operator's GOGC holds for the whole life of the process.
+func setGCPercent(percent int) {
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(startGCPercent)
+		debug.SetGCPercent(percent)
 	}
 }

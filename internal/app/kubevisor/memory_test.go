@@ -65,3 +65,25 @@ func TestTrimWhenIdleCollectsWhileIdle(t *testing.T) {
 		t.Fatalf("%d collections in 10 s of idling with a 50 ms trim interval, want at least 3", n)
 	}
 }
+
+// The start's targets apply unless GOGC is set, which holds throughout.
+func TestStartTargetsYieldToGOGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	t.Setenv("GOGC", "")
+	startMemory()
+	if got := gcPercent(); got != startGCPercent {
+		t.Errorf("target after startMemory = %d, want %d", got, startGCPercent)
+	}
+	controllersMemory()
+	if got := gcPercent(); got != controllersGCPercent {
+		t.Errorf("target after controllersMemory = %d, want %d", got, controllersGCPercent)
+	}
+
+	debug.SetGCPercent(77)
+	t.Setenv("GOGC", "77")
+	startMemory()
+	controllersMemory()
+	if got := gcPercent(); got != 77 {
+		t.Errorf("target with GOGC=77 = %d, want 77", got)
+	}
+}

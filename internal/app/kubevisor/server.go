@@ -97,6 +97,7 @@ Users log in with: kubectl vsphere login --server=%s --vsphere-username=NAME
 `, info.Server, info.AdminKubeconfig, info.AdminKubeconfig, strings.TrimPrefix(info.SSO, "https://"))
 				settleMemory(cmd.Context(), gcPercent)
 			}
+			o.OnControllersStart = controllersMemory
 			limit, err := resource.ParseQuantity(memoryLimit)
 			if err != nil || limit.Sign() < 0 {
 				return fmt.Errorf("--memory-limit %q is not a quantity such as 300Mi", memoryLimit)
