@@ -25,11 +25,11 @@ const settleDelay = 30 * time.Second
 // dropped (releaseExecutablePages): about 60 MiB less again, at 60 s.
 //
 // Unless GOGC is set, gcPercent then becomes the collector's target (the
-// start runs at startGCPercent, then controllersGCPercent); 0 means the runtime's default of 100. At
-// 50 an idle Supervisor holds 15 to 30 MiB less again for the same idle
-// CPU, but creating a cluster, which is CPU-bound on small hosts, took
-// about 15% longer (60 s against 51 s for a TKC on 2 cores); hence 0 by
-// default.
+// start runs at startGCPercent, then controllersGCPercent); 0 means the
+// runtime's default of 100. At 50 an idle Supervisor holds 15 to 30 MiB
+// less again for the same idle CPU, but creating a cluster, which is
+// CPU-bound on small hosts, took about 15% longer (60 s against 51 s for a
+// TKC on 2 cores); hence 0 by default.
 func settleMemory(ctx context.Context, gcPercent int) {
 	if gcPercent == 0 {
 		gcPercent = 100 // the runtime's default
