@@ -134,23 +134,11 @@ const startGCPercent = 200
 // fill their caches while the bootstrap objects are written, and objects
 // kept for good land in the spans of that burst's garbage. Go does not
 // move objects, and a span with one live object stays in use. Measured on
-// 2026-11-28, in alternating runs on 2 cores (161 MiB live in all of
-// them, heap in use after a forced collection 2 minutes after ready):
-//   - 200 throughout the start: 239 to 252 MiB in use, idle RSS 364 to
-//     385 MiB (the median of samples from 45 s to 2 min after ready);
-//   - 50 from the controllers on: 229 and 231 MiB, 354 and 356 MiB;
-//   - 50 from the CRDs' installation on: 226 and 231 MiB, 347 and
-//     354 MiB, but that is half of a start: the cold start's medians
-//     were 4.8 and 4.9 s (and once 6.5 s) against 4.2 to 4.9 s;
-//   - 50 only while the CRDs are installed, or 100 from then on: 235 to
-//     247 MiB, no better than 200;
-//   - 25 for the 30 s after readiness: 237 to 239 MiB.
-//
-// The cost is about 1.5 s of a start at a quarter of the heap's growth
-// between collections. It was within the noise of the cold-start
-// benchmark: in two alternating pairs its medians were 4.81 and 4.93 s
-// against 5.45 and 4.51 s (all ten starts: a median of 4.87 s against
-// 5.29 s) on an hour when this machine was slow.
+// 2026-11-28 (docs/design/supervisor.md has the table): 229 and 231 MiB of
+// heap in use for 161 MiB live, against 239 to 252 MiB at 200, with the
+// cold start within the benchmark's noise. 25 packed 13 MiB more but made
+// the cold start 0.5 to 1 s slower; lower targets earlier in the start
+// cost more start time, or gained nothing.
 const controllersGCPercent = 50
 
 // startMemory sets the collector's target for the start.
