@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	genericapiserver "k8s.io/apiserver/pkg/server"
 	"k8s.io/apiserver/pkg/server/healthz"
 	"k8s.io/client-go/rest"
 	"k8s.io/kubernetes/cmd/kube-apiserver/app"
@@ -146,8 +147,20 @@ func Run(ctx context.Context, cfg Config, checks ...Check) error {
 	if err != nil {
 		return fmt.Errorf("configuring kube-apiserver: %w", err)
 	}
+	// kube-apiserver's OpenAPI documents are installed below instead, v2
+	// only when first asked for (installOpenAPI). The other servers of
+	// the chain have their own configuration.
+	kas := cc.KubeAPIs.ControlPlane.Generic
+	kas.SkipOpenAPIInstallation = true
 	server, err := app.CreateServerChain(cc)
 	if err != nil {
+		return fmt.Errorf("creating kube-apiserver: %w", err)
+	}
+	kasServer, ok := server.GenericAPIServer.NextDelegate().(*genericapiserver.GenericAPIServer)
+	if !ok {
+		return fmt.Errorf("kube-apiserver's server chain: the aggregator delegates to a %T, not kube-apiserver", server.GenericAPIServer.NextDelegate())
+	}
+	if err := installOpenAPI(kasServer, kas.OpenAPIConfig, kas.OpenAPIV3Config); err != nil {
 		return fmt.Errorf("creating kube-apiserver: %w", err)
 	}
 	for _, c := range checks {

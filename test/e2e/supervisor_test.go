@@ -28,6 +28,7 @@ import (
 func TestSupervisorSQLite(t *testing.T) {
 	s := shared
 	t.Run("APIResources", func(t *testing.T) { checkAPIResources(t, s) })
+	t.Run("OpenAPI", func(t *testing.T) { checkOpenAPI(t, s) })
 	t.Run("ClusterConversion", func(t *testing.T) { checkClusterConversion(t, s) })
 	t.Run("InvalidTKCs", func(t *testing.T) { checkInvalidTKCs(t, s) })
 	t.Run("AuthAndEncryption", func(t *testing.T) { checkAuthAndEncryption(t, s, kineEndpoint(s)) })
@@ -120,6 +121,49 @@ func checkAPIResources(t *testing.T, s *framework.Supervisor) {
 		if !containsWord(out, short) {
 			t.Errorf("short name %q is missing from run.tanzu.vmware.com:\n%s", short, out)
 		}
+	}
+}
+
+// checkOpenAPI checks the OpenAPI documents that clients read, through
+// kubectl: v3 for built-in types and CRDs (kubectl explain), and the
+// aggregated v2, which the Supervisor builds only when first asked for.
+// The listing's hashes must not change while nothing changes: clients
+// cache documents by them.
+func checkOpenAPI(t *testing.T, s *framework.Supervisor) {
+	listing, err := s.Kubectl(ctxFor(t, time.Minute), nil, "get", "--raw", "/openapi/v3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for args, want := range map[string]string{
+		"explain pods.spec.containers.image":                             "FIELD: image <string>",
+		"explain tkc.spec.topology.controlPlane":                         "FIELD: controlPlane <Object>",
+		"explain deployments.spec.replicas --output plaintext-openapiv2": "FIELD:    replicas <integer>",
+		"explain clusters.spec --api-version cluster.x-k8s.io/v1beta2":   "FIELD: spec <Object>",
+	} {
+		out, err := s.Kubectl(ctxFor(t, time.Minute), nil, strings.Fields(args)...)
+		if err != nil {
+			t.Errorf("kubectl %s: %v", args, err)
+			continue
+		}
+		if !strings.Contains(out, want) {
+			t.Errorf("kubectl %s does not show %q:\n%s", args, want, out)
+		}
+	}
+	v2, err := s.Kubectl(ctxFor(t, time.Minute), nil, "get", "--raw", "/openapi/v2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, def := range []string{`"io.k8s.api.core.v1.Pod"`, `"com.vmware.tanzu.run.v1alpha3.TanzuKubernetesCluster"`, `"io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService"`} {
+		if !strings.Contains(v2, def) {
+			t.Errorf("/openapi/v2 does not define %s", def)
+		}
+	}
+	again, err := s.Kubectl(ctxFor(t, time.Minute), nil, "get", "--raw", "/openapi/v3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != listing {
+		t.Errorf("the /openapi/v3 listing changed while no API did:\n%s\nthen\n%s", listing, again)
 	}
 }
 
